@@ -1,0 +1,154 @@
+"""Which penalties to charge now: interest for the days not yet charged, the fixed indemnity once per
+invoice, contractual fees by count. History says what was already charged, so a repeated run charges
+only what is new; one penalty operation per late invoice and currency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from connector.errors import RateMissing
+from connector.keys import make_key
+from connector.models import Operation, PenaltyLine, Skip
+from connector.money import quantum, round_money
+from connector.penalties import interest_periods, total
+from connector.policy import Policy
+from connector.reconcile import Account, Position
+
+
+def _charged(acc: Account, invoice_of: dict[str, str]):
+    interest_until: dict[str, date] = {}
+    indemnity_invoices: set[str] = set()
+    fees: dict[str, int] = defaultdict(int)
+    for h in acc.history:
+        if h.kind != "penalty":
+            continue
+        for rid in h.receivable_ids:
+            if h.penalty == "interest" and h.period_end:
+                if rid not in interest_until or h.period_end > interest_until[rid]:
+                    interest_until[rid] = h.period_end
+            elif h.penalty == "indemnity":
+                indemnity_invoices.add(invoice_of.get(rid, f"?{rid}"))
+            elif h.penalty == "fee":
+                fees[rid] += 1
+    return interest_until, indemnity_invoices, fees
+
+
+def _notice_dates(acc: Account) -> dict[str, date]:
+    notice_levels = {i for i, lv in enumerate(acc.segment.levels, 1) if lv.formal_notice}
+    dates: dict[str, date] = {}
+    for h in acc.history:
+        if h.kind == "action" and h.level in notice_levels:
+            for rid in h.receivable_ids:
+                if rid not in dates or h.date < dates[rid]:
+                    dates[rid] = h.date
+    return dates
+
+
+def _interest_line(p: Position, policy: Policy, start: date, end: date, istart: date, final: bool,
+                   skipped: list[Skip]) -> PenaltyLine | None:
+    r = p.receivable
+    pen = policy.penalties
+    periods = interest_periods(
+        r.amount, r.settlements, start, end, policy.rules.interest, interest_start=istart,
+        contract_rate=r.contract_rate if r.contract_rate is not None else pen.contractual_rate,
+        day_count=pen.day_count,
+    )
+    amount = round_money(total(periods), r.currency)
+    if amount < max(pen.min_charge, quantum(r.currency)):
+        if amount > 0:
+            later = "; never charged (paid)" if final else "; charged once it reaches it"
+            skipped.append(Skip(customer_id=r.customer_id, record=f"invoice {r.number}",
+                                reason=f"interest {amount} {r.currency} below the minimum charge {pen.min_charge}{later}"))
+        return None
+    rates = sorted({p.rate for p in periods})
+    rate_text = " / ".join(f"{x.normalize():f} %" for x in rates)
+    return PenaltyLine(
+        kind="interest", receivable_id=r.id, invoice_number=r.number, amount=amount, currency=r.currency,
+        period_start=start, period_end=end, periods=tuple(periods),
+        description=f"Late-payment interest on {r.number} (due {r.due_date}), {start} to {end}, {rate_text}",
+    )
+
+
+def penalty_operations(acc: Account, policy: Policy, as_of: date) -> tuple[list[Operation], list[Skip], list[Skip]]:
+    pen, rules, c = policy.penalties, policy.rules, acc.customer
+    ops: list[Operation] = []
+    skipped: list[Skip] = []
+    errors: list[Skip] = []
+    charge_interest = pen.interest and rules.interest is not None
+    charge_indemnity = pen.indemnity and rules.indemnity is not None
+    if not (charge_interest or charge_indemnity or pen.fee):
+        return ops, skipped, errors
+    invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
+    interest_until, indemnity_done, fee_count = _charged(acc, invoice_of)
+    notices = _notice_dates(acc) if charge_interest and rules.interest.starts == "formal_notice" else {}
+    invoice_debt: dict[str, Decimal] = defaultdict(Decimal)
+    for p in acc.positions:
+        invoice_debt[p.receivable.invoice_id] += p.receivable.amount
+    lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
+    lookback = timedelta(days=pen.paid_late_lookback_days)
+
+    for p in acc.positions:
+        r = p.receivable
+        if r.is_penalty or p.hold:
+            continue
+        paid = r.paid_on
+        if p.status == "overdue" and p.done_level >= pen.from_level:
+            end, final = as_of, False
+        elif p.status == "paid" and pen.on_paid_late and paid and paid > r.due_date and as_of - paid <= lookback:
+            end, final = paid, True
+        else:
+            continue
+        where = f"invoice {r.number}"
+        if charge_interest:
+            istart = r.due_date if rules.interest.starts == "day_after_due" else notices.get(r.id)
+            last = interest_until.get(r.id)
+            start = max(istart, last) if (istart and last) else istart
+            if start is not None and end > start and (final or last is None or (end - start).days >= pen.every_days):
+                try:
+                    line = _interest_line(p, policy, start, end, istart, final, skipped)
+                except RateMissing as exc:
+                    errors.append(Skip(customer_id=c.id, record=where, reason=str(exc)))
+                    line = None
+                if line:
+                    lines[(r.invoice_id, r.currency)].append(line)
+        if charge_indemnity and r.invoice_id not in indemnity_done:
+            ind = rules.indemnity
+            indemnity_done.add(r.invoice_id)  # once per invoice, whichever installment is late first
+            debt = invoice_debt[r.invoice_id]
+            if len(ind.tiers) > 1 and r.currency != ind.currency:
+                skipped.append(Skip(customer_id=c.id, record=where, reason=(
+                    f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
+            else:
+                amount = ind.amount_for(debt)
+                lines[(r.invoice_id, ind.currency)].append(PenaltyLine(
+                    kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=amount,
+                    currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}"))
+        if pen.fee and p.status == "overdue":
+            fee = pen.fee
+            late = p.days_late - fee.grace_days
+            due_count = 0 if late <= 0 else (1 if fee.every_days is None else 1 + (late - 1) // fee.every_days)
+            if fee.max_count:
+                due_count = min(due_count, fee.max_count)
+            for k in range(fee_count.get(r.id, 0) + 1, due_count + 1):
+                on = r.due_date + timedelta(days=fee.grace_days + 1 + (k - 1) * (fee.every_days or 0))
+                amount = round_money(fee.flat + r.open_amount * fee.percent / 100, r.currency)
+                if amount > 0:
+                    lines[(r.invoice_id, r.currency)].append(PenaltyLine(
+                        kind="fee", receivable_id=r.id, invoice_number=r.number, amount=amount, currency=r.currency,
+                        period_start=on, period_end=on, description=f"Late fee {k} on {r.number} ({on})"))
+
+    for (invoice_id, currency), group in sorted(lines.items()):
+        parts = [(ln.kind, ln.receivable_id, ln.period_end) for ln in group]
+        amount = sum((ln.amount for ln in group), Decimal(0))
+        number = group[0].invoice_number
+        ops.append(Operation(
+            key=make_key("penalty", invoice_id, currency, *parts), kind="penalty", as_of=as_of, customer_id=c.id,
+            customer_name=c.name, target="invoice", target_id=invoice_id, lang=c.lang, collector=c.collector,
+            lines=tuple(group), currency=currency, amount=amount,
+            reason=f"{policy.rules.name} penalties on {number}: " + "; ".join(
+                f"{ln.kind} {ln.amount} {ln.currency}" for ln in group),
+        ))
+    return ops, skipped, errors

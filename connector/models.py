@@ -1,0 +1,249 @@
+"""Canonical records: what adapters read (customers, receivables, history) and what the planner writes.
+
+Frozen pydantic models: adapters convert vendor records into these in exactly one function per
+entity, so a bad source record is refused there with a message naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+
+from connector.money import check_currency
+
+Channel = Literal["call_task", "email", "letter", "registered_letter", "agency_handoff", "credit_hold", "note"]
+CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+# Channels that reach the customer and so count against the contact-frequency cap and quiet days.
+CONTACT_CHANNELS = frozenset({"call_task", "email", "letter", "registered_letter"})
+PenaltyKind = Literal["interest", "indemnity", "fee"]
+Currency = Annotated[str, AfterValidator(check_currency)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Customer(Frozen):
+    """The commercial partner that owes the money."""
+
+    id: str
+    name: str
+    kind: Literal["company", "person"] = "company"
+    lang: str | None = None
+    country: str | None = None
+    has_email: bool = False
+    has_phone: bool = False
+    has_address: bool = False
+    excluded: bool = False
+    credit_limit: Decimal | None = None
+    collector: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+class Settlement(Frozen):
+    """A dated amount that reduced a receivable: a payment, a credit note, a write-off."""
+
+    date: date
+    amount: Decimal
+    kind: Literal["payment", "credit_note", "other"] = "payment"
+    ref: str | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, v: Decimal) -> Decimal:
+        if v <= 0:
+            raise ValueError("a settlement amount must be positive")
+        return v
+
+
+class Receivable(Frozen):
+    """One due installment of a customer invoice (an invoice with two due dates gives two)."""
+
+    id: str
+    invoice_id: str
+    number: str
+    customer_id: str
+    issue_date: date
+    due_date: date
+    amount: Decimal
+    open_amount: Decimal
+    currency: Currency
+    disputed: bool = False
+    settlements: tuple[Settlement, ...] = ()
+    company_id: str | None = None
+    is_penalty: bool = False
+    contract_rate: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _amounts(self) -> Receivable:
+        if self.amount <= 0:
+            raise ValueError(f"amount must be positive, got {self.amount}")
+        if self.open_amount < 0:
+            raise ValueError(f"open amount must not be negative, got {self.open_amount}")
+        if self.open_amount > self.amount:
+            raise ValueError(f"open amount {self.open_amount} exceeds the original amount {self.amount}")
+        if self.due_date < self.issue_date:
+            raise ValueError(f"due date {self.due_date} is before the issue date {self.issue_date}")
+        return self
+
+    @property
+    def paid_on(self) -> date | None:
+        """Date the receivable was fully settled, or None while something is still open."""
+        if self.open_amount > 0:
+            return None
+        return max((s.date for s in self.settlements), default=None)
+
+
+class Credit(Frozen):
+    """An unapplied credit of the customer (unreconciled credit note or payment)."""
+
+    customer_id: str
+    amount: Decimal
+    currency: Currency
+    ref: str | None = None
+
+
+class Instalment(Frozen):
+    due_date: date
+    amount: Decimal
+
+
+class PaymentPlan(Frozen):
+    """A promise to pay or an agreed schedule: no escalation while its instalments are met."""
+
+    customer_id: str
+    agreed_on: date
+    currency: Currency
+    instalments: tuple[Instalment, ...]
+    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer
+    ref: str | None = None
+
+
+class HistoryEntry(Frozen):
+    """An action or a penalty line already written by Relance, read back from the source system."""
+
+    key: str
+    kind: Literal["action", "penalty"]
+    date: date
+    customer_id: str
+    receivable_ids: tuple[str, ...] = ()
+    level: int | None = None
+    channel: Channel | None = None
+    penalty: PenaltyKind | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    amount: Decimal | None = None
+    currency: Currency | None = None
+    source_ref: str | None = None
+
+
+class Item(Frozen):
+    """One receivable listed in a reminder."""
+
+    receivable_id: str
+    invoice_id: str
+    number: str
+    due_date: date
+    days_late: int
+    open_amount: Decimal
+    currency: Currency
+
+
+class InterestPeriod(Frozen):
+    """A stretch of days with one base and one rate; days = end - start (start excluded)."""
+
+    start: date
+    end: date
+    days: int
+    base: Decimal
+    rate: Decimal
+    amount: Decimal  # unrounded
+
+
+class PenaltyLine(Frozen):
+    kind: PenaltyKind
+    receivable_id: str
+    invoice_number: str
+    amount: Decimal
+    currency: Currency
+    period_start: date | None = None
+    period_end: date | None = None
+    description: str
+    periods: tuple[InterestPeriod, ...] = ()
+
+
+class Operation(Frozen):
+    """One write to make in the source system, with the key that makes it idempotent."""
+
+    key: str
+    kind: Literal["action", "penalty"]
+    as_of: date
+    customer_id: str
+    customer_name: str
+    target: Literal["invoice", "customer"]
+    target_id: str
+    channel: Channel | None = None
+    level: int | None = None
+    level_name: str | None = None
+    template: str | None = None
+    tone: str | None = None
+    lang: str | None = None
+    deadline: date | None = None
+    formal_notice: bool = False
+    collector: str | None = None
+    items: tuple[Item, ...] = ()
+    lines: tuple[PenaltyLine, ...] = ()
+    currency: Currency
+    amount: Decimal
+    reason: str
+
+    def history(self) -> tuple[HistoryEntry, ...]:
+        """The history entries this operation leaves once applied (what its markers encode)."""
+        if self.kind == "action":
+            return (
+                HistoryEntry(
+                    key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
+                    receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
+                    channel=self.channel,
+                ),
+            )
+        return tuple(
+            HistoryEntry(
+                key=self.key, kind="penalty", date=self.as_of, customer_id=self.customer_id,
+                receivable_ids=(line.receivable_id,), penalty=line.kind, period_start=line.period_start,
+                period_end=line.period_end, amount=line.amount, currency=line.currency,
+            )
+            for line in self.lines
+        )
+
+
+class Skip(Frozen):
+    """Something not done now, and why: postponed, held, or failed to compute."""
+
+    customer_id: str
+    record: str
+    reason: str
+    key: str | None = None
+
+
+class Rejection(Frozen):
+    """A source record that could not be read, with the reason; it is skipped, the rest goes on."""
+
+    record: str
+    reason: str
+
+
+@dataclass
+class Ledger:
+    """Everything an adapter read for one run."""
+
+    customers: list[Customer] = field(default_factory=list)
+    receivables: list[Receivable] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    plans: list[PaymentPlan] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)

@@ -1,0 +1,178 @@
+"""From the reconciliation, the policy and history: the operations still missing, each with its key.
+
+Planning twice on the same data gives the same operations; planning after they were applied gives
+none, because every applied operation leaves history entries that close what it did. Caps and quiet
+days postpone an action (it comes back on the next run), they never drop it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from connector.calendar import quiet_reason
+from connector.keys import make_key
+from connector.models import CONTACT_CHANNELS, Customer, Item, Operation, Skip
+from connector.charges import penalty_operations
+from connector.policy import Level, Policy
+from connector.reconcile import Account, Position, Reconciliation
+
+_WINDOW = timedelta(days=6)  # the rolling 7 days end on the as-of date
+
+
+@dataclass
+class Plan:
+    as_of: date
+    operations: list[Operation] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    errors: list[Skip] = field(default_factory=list)
+
+
+def next_level(levels: tuple[Level, ...], p: Position, escalation: str, as_of: date) -> int:
+    """The level to act on now for one position (0: nothing), one step at a time when stepwise."""
+    due = p.due_level
+    if due <= p.done_level:
+        return 0
+    if escalation == "jump":
+        return due
+    n = p.done_level + 1
+    while n <= due and levels[n - 1].offset < 0 <= p.days_late:
+        n += 1  # a courtesy reminder is pointless once the item is due
+    if n > due:
+        return 0
+    if p.done_level and p.last_action is not None:
+        gap = levels[n - 1].offset - levels[p.done_level - 1].offset
+        if as_of < p.last_action + timedelta(days=gap):
+            return 0  # keep the policy's spacing between two levels
+    return n
+
+
+def _available(channel: str, c: Customer) -> bool:
+    if channel == "email":
+        return c.has_email
+    if channel in ("letter", "registered_letter"):
+        return c.has_address
+    if channel == "call_task":
+        return c.has_phone
+    return True
+
+
+def resolve_channel(level: Level, c: Customer) -> tuple[str | None, str]:
+    """The channel to use and a note on any fallback; None when a courtesy reminder cannot go out."""
+    if _available(level.channel, c):
+        return level.channel, ""
+    for alt in level.fallback:
+        if _available(alt, c):
+            return alt, f"; no {_need(level.channel)} on file, falls back to {alt}"
+    if level.offset < 0:
+        return None, f"no {_need(level.channel)} on file for a courtesy reminder"
+    return "call_task", f"; no {_need(level.channel)} nor fallback contact data on file: task to obtain it"
+
+
+def _need(channel: str) -> str:
+    return {"email": "email address", "letter": "postal address", "registered_letter": "postal address",
+            "call_task": "phone number"}.get(channel, channel)
+
+
+def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) -> list[Operation]:
+    c = acc.customer
+    levels = acc.segment.levels
+    groups: dict[tuple, list[Position]] = defaultdict(list)
+    for p in acc.positions:
+        if p.status == "paid":
+            continue
+        n = next_level(levels, p, policy.escalation, as_of)
+        if not n:
+            continue
+        if p.hold:
+            plan.skipped.append(Skip(c.id, f"invoice {p.receivable.number}", f"held: {p.hold}"))
+            continue
+        gkey = (n,) if policy.grouping == "per_customer" else (n, p.receivable.invoice_id)
+        groups[gkey].append(p)
+
+    ops = []
+    for gkey, members in sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1:]))):
+        n = gkey[0]
+        level = levels[n - 1]
+        members.sort(key=lambda p: (p.receivable.due_date, p.receivable.number, p.receivable.id))
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for p in members:
+            totals[p.receivable.currency] += p.receivable.open_amount
+        what = ", ".join(p.receivable.number for p in members[:5]) + (" …" if len(members) > 5 else "")
+        if max(totals.values()) < policy.min_amount:
+            plan.skipped.append(Skip(c.id, what, f"below the minimum amount {policy.min_amount} {policy.currency}"))
+            continue
+        channel, fallback_note = resolve_channel(level, c)
+        if channel is None:
+            plan.skipped.append(Skip(c.id, what, fallback_note))
+            continue
+        currency, amount = max(totals.items(), key=lambda kv: (kv[1], kv[0]))
+        rids = sorted(p.receivable.id for p in members)
+        per_invoice = policy.grouping == "per_invoice" and channel != "credit_hold"
+        worst = max(members, key=lambda p: p.days_late)
+        near = [p for p in members if p.near_limitation]
+        reason = (f"level {n} '{level.name}' (due +{level.offset} d): {len(members)} item(s), "
+                  f"oldest {worst.receivable.number} {worst.days_late} days past due"
+                  if worst.days_late >= 0 else
+                  f"level {n} '{level.name}' ({level.offset} d): {len(members)} item(s) due {worst.receivable.due_date}")
+        reason += fallback_note
+        if near:
+            reason += f"; limitation reached on {min(p.limitation_date for p in near)}"
+        ops.append(Operation(
+            key=make_key("action", c.id, n, *rids), kind="action", as_of=as_of, customer_id=c.id,
+            customer_name=c.name, target="invoice" if per_invoice else "customer",
+            target_id=members[0].receivable.invoice_id if per_invoice else c.id, channel=channel, level=n,
+            level_name=level.name, template=level.template, tone=level.tone, lang=c.lang,
+            deadline=as_of + timedelta(days=level.task_days), formal_notice=level.formal_notice,
+            collector=c.collector,
+            items=tuple(Item(receivable_id=p.receivable.id, invoice_id=p.receivable.invoice_id,
+                             number=p.receivable.number, due_date=p.receivable.due_date, days_late=p.days_late,
+                             open_amount=p.receivable.open_amount, currency=p.receivable.currency)
+                        for p in members),
+            currency=currency, amount=amount, reason=reason,
+        ))
+    return ops
+
+
+def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: date, quiet: str | None,
+                    plan: Plan) -> list[Operation]:
+    contacts = [o for o in ops if o.channel in CONTACT_CHANNELS]
+    if not contacts:
+        return ops
+    if quiet:
+        postponed = set(o.key for o in contacts)
+        why = f"postponed: {quiet}, a day without contact"
+    else:
+        recent = {h.key for h in acc.history
+                  if h.kind == "action" and h.channel in CONTACT_CHANNELS and as_of - _WINDOW <= h.date <= as_of}
+        room = max(0, policy.contact.max_per_7_days - len(recent))
+        ranked = sorted(contacts, key=lambda o: (-(o.level or 0), o.key))
+        postponed = {o.key for o in ranked[room:]}
+        why = (f"postponed: {len(recent)} contact(s) in the last 7 days, "
+               f"cap {policy.contact.max_per_7_days}")
+    for o in ops:
+        if o.key in postponed:
+            plan.skipped.append(Skip(o.customer_id, f"{o.channel} level {o.level}", why, key=o.key))
+    return [o for o in ops if o.key not in postponed]
+
+
+def make_plan(rec: Reconciliation, policy: Policy) -> Plan:
+    as_of = rec.as_of
+    plan = Plan(as_of=as_of)
+    quiet = quiet_reason(policy.contact, as_of)
+    for r in rec.orphans:
+        plan.skipped.append(Skip(r.customer_id, f"invoice {r.number}", f"customer {r.customer_id} was not read"))
+    for acc in rec.accounts:
+        if acc.customer.excluded:
+            if any(p.status == "overdue" for p in acc.positions):
+                plan.skipped.append(Skip(acc.customer.id, acc.customer.name, "customer excluded from follow-up"))
+            continue
+        ops = _action_operations(acc, policy, as_of, plan)
+        plan.operations.extend(_limit_contacts(acc, ops, policy, as_of, quiet, plan))
+        ops, skipped, errors = penalty_operations(acc, policy, as_of)
+        plan.operations.extend(ops)
+        plan.skipped.extend(skipped)
+        plan.errors.extend(errors)
+    return plan

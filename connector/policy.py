@@ -1,0 +1,168 @@
+"""Collection policy: levels per customer segment, contact rules and penalty rules, read from YAML.
+
+Integrators edit `mappings/policies/*.yaml`; `load_policy` validates it and names the file and key
+path of every problem (unknown channel, levels out of order, negative amount, unknown jurisdiction).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connector import jurisdictions
+from connector.calendar import check_country
+from connector.models import Channel, Currency
+from connector.yamlfile import load_model
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Tone = Literal["friendly", "neutral", "firm", "formal", "final"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Level(_Strict):
+    name: str
+    offset: int  # days from the due date; negative = courtesy reminder before the due date
+    channel: Channel
+    template: str
+    tone: Tone = "neutral"
+    # Channels to use instead, in order, when the customer lacks the contact data for `channel`.
+    fallback: tuple[Channel, ...] = ()
+    task_days: int = Field(default=3, ge=0)  # deadline of a task: as-of + task_days
+    formal_notice: bool = False  # a mise en demeure: starts interest where the law says so
+
+
+class Range(_Strict):
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+    def holds(self, value: Decimal | int | None) -> bool:
+        if value is None:
+            return False
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+class SegmentRule(_Strict):
+    """All given conditions must hold. Amounts are in the policy currency."""
+
+    kind: Literal["company", "person"] | None = None
+    open_amount: Range | None = None
+    days_late: Range | None = None  # the customer's oldest overdue item
+    avg_days_late_12m: Range | None = None  # over the items settled in the last 12 months
+    over_credit_limit: bool | None = None
+    tags_any: tuple[str, ...] = ()
+    tags_none: tuple[str, ...] = ()
+
+
+class Segment(_Strict):
+    name: str
+    when: SegmentRule | None = None  # None: every customer (the last segment must be such a catch-all)
+    levels: tuple[Level, ...] = Field(min_length=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _ordered(cls, levels: tuple[Level, ...]) -> tuple[Level, ...]:
+        for prev, cur in zip(levels, levels[1:]):
+            if cur.offset <= prev.offset:
+                raise ValueError(
+                    f"levels out of order: {cur.name!r} (offset {cur.offset}) must come after "
+                    f"{prev.name!r} (offset {prev.offset}) with a larger offset"
+                )
+        names = [lv.name for lv in levels]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate level names: {', '.join(dupes)}")
+        return levels
+
+
+class Contact(_Strict):
+    max_per_7_days: int = Field(default=2, ge=1)
+    quiet_weekdays: tuple[Weekday, ...] = ("sat", "sun")
+    holidays: str | None = None  # a country code for public holidays (FR, GB, DE, US...)
+    holiday_subdivision: str | None = None
+    quiet_days: tuple[date, ...] = ()  # extra days without contact
+
+    @field_validator("holidays")
+    @classmethod
+    def _calendar(cls, v: str | None) -> str | None:
+        return None if v is None else check_country(v)
+
+
+class Fee(_Strict):
+    """A contractual late fee, QuickBooks style: flat and/or percentage of the open amount."""
+
+    flat: Decimal = Field(default=Decimal(0), ge=0)
+    percent: Decimal = Field(default=Decimal(0), ge=0)
+    grace_days: int = Field(default=0, ge=0)
+    every_days: int | None = Field(default=None, gt=0)  # None: charged once
+    max_count: int | None = Field(default=None, gt=0)
+
+
+class Penalties(_Strict):
+    interest: bool = True
+    indemnity: bool = True
+    fee: Fee | None = None
+    from_level: int = Field(default=1, ge=0)  # charge once the item reached this level (0: from the due date)
+    min_charge: Decimal = Field(default=Decimal(0), ge=0)
+    every_days: int = Field(default=30, ge=1)  # interest charged at most every N days while unpaid
+    on_paid_late: bool = True  # final interest invoice for items paid late
+    paid_late_lookback_days: int = Field(default=365, ge=0)
+    contractual_rate: Decimal | None = Field(default=None, ge=0)
+    day_count: Literal["actual/365", "actual/360", "actual/actual"] = "actual/365"
+
+
+class Policy(_Strict):
+    name: str
+    jurisdiction: str
+    currency: Currency
+    min_amount: Decimal = Field(default=Decimal(0), ge=0)
+    grouping: Literal["per_customer", "per_invoice"] = "per_customer"
+    escalation: Literal["stepwise", "jump"] = "stepwise"
+    due_soon_days: int = Field(default=7, ge=0)
+    limitation_warning_days: int = Field(default=90, ge=0)
+    contact: Contact = Contact()
+    segments: tuple[Segment, ...] = Field(min_length=1)
+    penalties: Penalties = Penalties()
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        try:
+            jurisdictions.get(v)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        return v
+
+    @model_validator(mode="after")
+    def _catch_all(self) -> Policy:
+        if self.segments[-1].when is not None:
+            raise ValueError(f"the last segment ({self.segments[-1].name!r}) must have no 'when' so every customer has one")
+        names = [s.name for s in self.segments]
+        if len(set(names)) != len(names):
+            raise ValueError("segment names must be unique")
+        if self.penalties.from_level > max(len(s.levels) for s in self.segments):
+            raise ValueError(f"penalties.from_level {self.penalties.from_level} is beyond every segment's last level")
+        return self
+
+    @property
+    def rules(self) -> jurisdictions.Jurisdiction:
+        return jurisdictions.get(self.jurisdiction)
+
+
+def shipped_policy_path(name: str) -> Path:
+    return Path(str(resources.files("mappings") / "policies" / f"{name}.yaml"))
+
+
+def load_policy(path: Path | str) -> Policy:
+    """Load a policy file, or a shipped policy by name (`fr-b2b`)."""
+    p = Path(path)
+    if not p.suffix and not p.exists():
+        p = shipped_policy_path(str(path))
+    return load_model(p, Policy)

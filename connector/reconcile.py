@@ -1,0 +1,220 @@
+"""Where each receivable stands on the as-of date: status, aging, segment, levels due and done, holds.
+
+Pure function of (ledger, policy, as_of): history read from the source system says which levels
+were reached, so no state of ours is needed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable
+from connector.policy import Policy, Segment
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", ">120")
+_YEAR = timedelta(days=365)
+
+
+def bucket(days_late: int) -> str:
+    if days_late <= 0:
+        return "current"
+    for bound, name in ((30, "1-30"), (60, "31-60"), (90, "61-90"), (120, "91-120")):
+        if days_late <= bound:
+            return name
+    return ">120"
+
+
+def status(days_late: int, open_amount: Decimal, due_soon_days: int) -> str:
+    if open_amount <= 0:
+        return "paid"
+    if days_late > 0:
+        return "overdue"
+    if days_late == 0:
+        return "due_today"
+    return "due_soon" if -days_late <= due_soon_days else "not_due"
+
+
+@dataclass(slots=True)
+class Position:
+    receivable: Receivable
+    status: str
+    days_late: int
+    bucket: str
+    due_level: int  # the level the offsets say it should have reached (0: none)
+    done_level: int  # the highest level history shows for it (0: none)
+    last_action: date | None
+    hold: str | None  # why nothing is escalated, if so
+    limitation_date: date
+    near_limitation: bool
+
+
+@dataclass(slots=True)
+class Account:
+    """One customer with its positions and the segment its figures put it in."""
+
+    customer: Customer
+    segment: Segment
+    positions: list[Position]
+    avg_days_late_12m: Decimal | None
+    open_by_currency: dict[str, Decimal]
+    plan_note: str | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+
+
+@dataclass
+class Reconciliation:
+    as_of: date
+    accounts: list[Account]
+    orphans: list[Receivable]  # receivables whose customer was not read
+
+
+def limitation_date(r: Receivable, policy: Policy) -> date:
+    lim = policy.rules.limitation
+    start = r.due_date if lim.counted_from == "due_date" else date(r.due_date.year, 12, 31)
+    try:
+        return start.replace(year=start.year + lim.years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + lim.years, day=28)
+
+
+def average_days_late(receivables: list[Receivable], as_of: date) -> Decimal | None:
+    """Mean days late of the items fully settled in the 12 months before as-of (0 for on time)."""
+    lates = [max(0, (paid - r.due_date).days) for r in receivables
+             if (paid := r.paid_on) is not None and as_of - _YEAR < paid <= as_of]
+    if not lates:
+        return None
+    return (Decimal(sum(lates)) / len(lates)).quantize(Decimal("0.1"))
+
+
+def choose_segment(policy: Policy, customer: Customer, open_amount: Decimal, max_days_late: int,
+                   avg_late: Decimal | None) -> Segment:
+    tags = set(customer.tags)
+    for seg in policy.segments:
+        rule = seg.when
+        if rule is None:
+            return seg
+        if rule.kind and rule.kind != customer.kind:
+            continue
+        if rule.open_amount and not rule.open_amount.holds(open_amount):
+            continue
+        if rule.days_late and not rule.days_late.holds(max_days_late):
+            continue
+        if rule.avg_days_late_12m and not rule.avg_days_late_12m.holds(avg_late):
+            continue
+        if rule.over_credit_limit is not None:
+            over = customer.credit_limit is not None and open_amount > customer.credit_limit
+            if over != rule.over_credit_limit:
+                continue
+        if rule.tags_any and not tags.intersection(rule.tags_any):
+            continue
+        if rule.tags_none and tags.intersection(rule.tags_none):
+            continue
+        return seg
+    raise AssertionError("unreachable: the policy validator requires a catch-all segment")
+
+
+def due_level(levels, days_late: int) -> int:
+    n = 0
+    for i, lv in enumerate(levels, 1):
+        if lv.offset <= days_late:
+            n = i
+    return n
+
+
+def plan_state(plan: PaymentPlan, receivables: list[Receivable], as_of: date, grace_days: int = 0) -> tuple[bool, str]:
+    """(kept, note): kept while every instalment due by as-of was met, in total, by its date + grace."""
+    covered = [r for r in receivables if not plan.receivable_ids or r.id in plan.receivable_ids]
+    paid = sorted((s.date, s.amount) for r in covered for s in r.settlements if s.date >= plan.agreed_on)
+    owed = Decimal(0)
+    for inst in sorted(plan.instalments, key=lambda i: i.due_date):
+        owed += inst.amount
+        deadline = inst.due_date + timedelta(days=grace_days)
+        if deadline >= as_of:
+            return True, f"payment plan kept; next instalment {inst.amount} {plan.currency} due {inst.due_date}"
+        met = sum((a for d, a in paid if d <= deadline), Decimal(0))
+        if met < owed:
+            return False, f"payment plan broken: instalment of {inst.due_date} missed ({met} of {owed} {plan.currency} paid)"
+    return False, "payment plan completed"
+
+
+def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
+    by_customer: dict[str, list[Receivable]] = defaultdict(list)
+    for r in ledger.receivables:
+        by_customer[r.customer_id].append(r)
+    history_by_customer: dict[str, list[HistoryEntry]] = defaultdict(list)
+    reached: dict[str, tuple[int, date]] = {}
+    for h in ledger.history:
+        history_by_customer[h.customer_id].append(h)
+        if h.kind == "action" and h.level is not None:
+            for rid in h.receivable_ids:
+                prev = reached.get(rid)
+                if prev is None or (h.level, h.date) > prev:
+                    reached[rid] = (h.level, h.date)
+    plans: dict[str, list[PaymentPlan]] = defaultdict(list)
+    for p in ledger.plans:
+        plans[p.customer_id].append(p)
+    credits: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for c in ledger.credits:
+        credits[(c.customer_id, c.currency)] += c.amount
+
+    warn = timedelta(days=policy.limitation_warning_days)
+    due_soon = policy.due_soon_days
+    accounts: list[Account] = []
+    known = set()
+    for customer in ledger.customers:
+        known.add(customer.id)
+        recs = by_customer.get(customer.id, [])
+        open_by_currency: dict[str, Decimal] = defaultdict(Decimal)
+        overdue_by_currency: dict[str, Decimal] = defaultdict(Decimal)
+        max_late = 0
+        for r in recs:
+            if r.open_amount > 0:
+                open_by_currency[r.currency] += r.open_amount
+                late = (as_of - r.due_date).days
+                if late > 0:
+                    overdue_by_currency[r.currency] += r.open_amount
+                    max_late = max(max_late, late)
+        avg_late = average_days_late(recs, as_of)
+        segment = choose_segment(policy, customer, open_by_currency.get(policy.currency, Decimal(0)), max_late, avg_late)
+
+        plan_hold: dict[str, str] = {}
+        plan_note = None
+        for plan in plans.get(customer.id, ()):
+            kept, note = plan_state(plan, recs, as_of)
+            plan_note = note
+            if kept:
+                for r in recs:
+                    if not plan.receivable_ids or r.id in plan.receivable_ids:
+                        plan_hold[r.id] = note
+        covered_by_credit = {cur for cur, amt in overdue_by_currency.items()
+                             if amt > 0 and credits.get((customer.id, cur), Decimal(0)) >= amt}
+
+        positions = []
+        for r in recs:
+            days_late = (as_of - r.due_date).days
+            st = status(days_late, r.open_amount, due_soon)
+            done, last = reached.get(r.id, (0, None))
+            hold = None
+            if customer.excluded:
+                hold = "customer excluded from follow-up"
+            elif r.disputed:
+                hold = "disputed or blocked in the source system"
+            elif r.id in plan_hold:
+                hold = plan_hold[r.id]
+            elif r.currency in covered_by_credit:
+                hold = f"overdue {r.currency} balance covered by unapplied credits"
+            lim = limitation_date(r, policy)
+            positions.append(Position(
+                receivable=r, status=st, days_late=days_late, bucket=bucket(days_late) if st != "paid" else "paid",
+                due_level=due_level(segment.levels, days_late) if st != "paid" else 0,
+                done_level=done, last_action=last, hold=hold, limitation_date=lim,
+                near_limitation=st != "paid" and as_of >= lim - warn,
+            ))
+        accounts.append(Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
+                                open_by_currency=dict(open_by_currency), plan_note=plan_note,
+                                history=history_by_customer.get(customer.id, [])))
+    orphans = [r for cid, recs in by_customer.items() if cid not in known for r in recs]
+    return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)

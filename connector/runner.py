@@ -1,0 +1,106 @@
+"""`run`: fetch, reconcile, plan and (unless dry run) apply, item by item.
+
+One failing item never stops the others; a source that goes away stops the run (exit code 3), and a
+stop request (SIGTERM in the daemon) is honoured between two writes, never in the middle of one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
+from connector.models import Operation, Skip
+from connector.plan import Plan, make_plan
+from connector.policy import Policy
+from connector.protocol import Source
+from connector.reconcile import Reconciliation, reconcile
+
+log = logging.getLogger("relance.run")
+
+
+@dataclass(frozen=True)
+class Done:
+    key: str
+    customer_id: str
+    what: str
+    ref: str
+
+
+@dataclass
+class RunResult:
+    as_of: date
+    dry_run: bool
+    reconciliation: Reconciliation
+    plan: Plan
+    done: list[Done] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    failed: list[Skip] = field(default_factory=list)
+    unreachable: bool = False
+    stopped: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.unreachable:
+            return 3
+        return 1 if self.failed else 0
+
+    def counts(self) -> dict[str, int]:
+        return {"planned": len(self.plan.operations), "done": len(self.done), "skipped": len(self.skipped),
+                "failed": len(self.failed)}
+
+
+def describe(op: Operation) -> str:
+    if op.kind == "penalty":
+        return f"penalty {op.amount} {op.currency} on {op.lines[0].invoice_number}"
+    return f"{op.channel} level {op.level} ({op.level_name}) for {len(op.items)} item(s)"
+
+
+def run(
+    source: Source,
+    policy: Policy,
+    as_of: date,
+    dry_run: bool = True,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    ledger = source.fetch(as_of)
+    rec = reconcile(ledger, policy, as_of)
+    plan = make_plan(rec, policy)
+    result = RunResult(as_of=as_of, dry_run=dry_run, reconciliation=rec, plan=plan)
+    result.skipped.extend(Skip(customer_id="", record=r.record, reason=r.reason) for r in ledger.rejected)
+    result.skipped.extend(plan.skipped)
+    result.failed.extend(plan.errors)
+    if dry_run:
+        return result
+    total = len(plan.operations)
+    for i, op in enumerate(plan.operations, 1):
+        if should_stop and should_stop():
+            result.stopped = True
+            result.skipped.extend(Skip(customer_id=o.customer_id, record=describe(o), reason="run stopped before this write", key=o.key)
+                                  for o in plan.operations[i - 1:])
+            break
+        if result.unreachable:
+            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason="source unreachable", key=op.key))
+            continue
+        try:
+            ref = source.apply(op)
+        except ItemSkipped as exc:
+            result.skipped.append(Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key))
+        except SourceUnavailable as exc:
+            result.unreachable = True
+            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key))
+        except RelanceError as exc:
+            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key))
+        except Exception as exc:  # noqa: BLE001 - one item's bug must not stop the others; logged with type only
+            log.error("unexpected %s while applying %s", type(exc).__name__, op.key, exc_info=log.isEnabledFor(logging.DEBUG))
+            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op),
+                                      reason=f"unexpected error {type(exc).__name__}: {exc}", key=op.key))
+        else:
+            result.done.append(Done(key=op.key, customer_id=op.customer_id, what=describe(op), ref=ref))
+        if on_progress:
+            on_progress(i, total)
+    return result

@@ -1,0 +1,60 @@
+"""Load a YAML file into a pydantic model, turning every problem into a ConfigError naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from connector.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def key_path(loc: tuple) -> str:
+    """('segments', 0, 'levels', 2, 'channel') -> 'segments[0].levels[2].channel'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-union"))))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        problems.append(f"{key_path(loc)}: {msg}")
+    return problems
+
+
+def read_yaml(path: Path | str) -> object:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read file: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(path), f"{where}malformed YAML: {problem}") from None
+
+
+def load_model(path: Path | str, model: type[M], context: dict | None = None) -> M:
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "expected a mapping of keys at the top level")
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ConfigError(str(path), validation_problems(exc)) from None
