@@ -87,7 +87,7 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
         if not n:
             continue
         if p.hold:
-            plan.skipped.append(Skip(c.id, f"invoice {p.receivable.number}", f"held: {p.hold}"))
+            plan.skipped.append(Skip(customer_id=c.id, record=f"invoice {p.receivable.number}", reason=f"held: {p.hold}"))
             continue
         gkey = (n,) if policy.grouping == "per_customer" else (n, p.receivable.invoice_id)
         groups[gkey].append(p)
@@ -102,11 +102,12 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
             totals[p.receivable.currency] += p.receivable.open_amount
         what = ", ".join(p.receivable.number for p in members[:5]) + (" …" if len(members) > 5 else "")
         if max(totals.values()) < policy.min_amount:
-            plan.skipped.append(Skip(c.id, what, f"below the minimum amount {policy.min_amount} {policy.currency}"))
+            plan.skipped.append(Skip(customer_id=c.id, record=what,
+                                     reason=f"below the minimum amount {policy.min_amount} {policy.currency}"))
             continue
         channel, fallback_note = resolve_channel(level, c)
         if channel is None:
-            plan.skipped.append(Skip(c.id, what, fallback_note))
+            plan.skipped.append(Skip(customer_id=c.id, record=what, reason=fallback_note))
             continue
         currency, amount = max(totals.items(), key=lambda kv: (kv[1], kv[0]))
         rids = sorted(p.receivable.id for p in members)
@@ -154,7 +155,7 @@ def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: d
                f"cap {policy.contact.max_per_7_days}")
     for o in ops:
         if o.key in postponed:
-            plan.skipped.append(Skip(o.customer_id, f"{o.channel} level {o.level}", why, key=o.key))
+            plan.skipped.append(Skip(customer_id=o.customer_id, record=f"{o.channel} level {o.level}", reason=why, key=o.key))
     return [o for o in ops if o.key not in postponed]
 
 
@@ -163,11 +164,13 @@ def make_plan(rec: Reconciliation, policy: Policy) -> Plan:
     plan = Plan(as_of=as_of)
     quiet = quiet_reason(policy.contact, as_of)
     for r in rec.orphans:
-        plan.skipped.append(Skip(r.customer_id, f"invoice {r.number}", f"customer {r.customer_id} was not read"))
+        plan.skipped.append(Skip(customer_id=r.customer_id, record=f"invoice {r.number}",
+                                 reason=f"customer {r.customer_id} was not read"))
     for acc in rec.accounts:
         if acc.customer.excluded:
             if any(p.status == "overdue" for p in acc.positions):
-                plan.skipped.append(Skip(acc.customer.id, acc.customer.name, "customer excluded from follow-up"))
+                plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
+                                         reason="customer excluded from follow-up"))
             continue
         ops = _action_operations(acc, policy, as_of, plan)
         plan.operations.extend(_limit_contacts(acc, ops, policy, as_of, quiet, plan))

@@ -31,6 +31,9 @@ def validation_problems(exc: ValidationError) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif (err["type"] != "value_error" and isinstance(err.get("input"), (str, int, float, bool))
+              and repr(err["input"]) not in msg):  # our own value errors word their message and never echo secrets
+            msg += f" (got {err['input']!r})"
         problems.append(f"{key_path(loc)}: {msg}")
     return problems
 

@@ -1,0 +1,110 @@
+"""`connector.run` through the adapter protocol: dry run writes nothing, one failing item never stops
+the others, a source that goes away stops the run with exit code 3, a stop request is honoured
+between two writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from builders import customer, ledger, receivable
+
+from connector import run
+from connector.errors import ItemError, ItemSkipped, SourceUnavailable
+from connector.keys import parse, render
+from connector.models import Ledger, Operation, Rejection
+from connector.policy import load_policy
+from connector.protocol import Source
+
+TUE = date(2026, 3, 10)
+
+
+class MemorySource:
+    """A source system kept in memory: history is what the markers of applied operations say."""
+
+    def __init__(self, led: Ledger, fail: dict[str, Exception] | None = None):
+        self.led = led
+        self.notes: list[str] = []
+        self.fail = fail or {}
+        self.writes = 0
+
+    def fetch(self, as_of: date) -> Ledger:
+        history = [h for note in self.notes for h in parse(note)]
+        return Ledger(customers=self.led.customers, receivables=self.led.receivables, history=history,
+                      rejected=self.led.rejected)
+
+    def apply(self, op: Operation) -> str:
+        if op.customer_id in self.fail:
+            raise self.fail[op.customer_id]
+        if any(f"relance:{op.key}" in n for n in self.notes):
+            return "already"
+        self.notes.append(" ".join(render(h) for h in op.history()))
+        self.writes += 1
+        return f"note-{len(self.notes)}"
+
+
+def _ledger(n=3):
+    custs = [customer(f"C{i}") for i in range(n)]
+    recs = [receivable(f"R{i}", customer=f"C{i}", due="2026-03-05") for i in range(n)]
+    return ledger(custs, recs)
+
+
+def test_memory_source_implements_the_protocol():
+    assert isinstance(MemorySource(_ledger()), Source)
+
+
+def test_given_dry_run_then_nothing_written():
+    src = MemorySource(_ledger())
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=True)
+    assert len(result.plan.operations) == 3 and src.writes == 0 and result.done == []
+
+
+def test_given_run_twice_then_second_writes_nothing():
+    src = MemorySource(_ledger())
+    pol = load_policy("fr-b2b")
+    first = run(src, pol, TUE, dry_run=False)
+    assert (len(first.done), first.exit_code) == (3, 0)
+    second = run(src, pol, TUE, dry_run=False)
+    assert second.plan.operations == [] and src.writes == 3
+
+
+def test_given_one_item_fails_then_others_done_and_exit_1():
+    src = MemorySource(_ledger(), fail={"C1": ItemError("account.move 7: period locked")})
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert len(result.done) == 2 and [f.reason for f in result.failed] == ["account.move 7: period locked"]
+    assert result.exit_code == 1
+
+
+def test_given_adapter_declines_item_then_skipped_with_reason():
+    src = MemorySource(_ledger(), fail={"C0": ItemSkipped("invoice in a locked period")})
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert len(result.done) == 2 and result.skipped[-1].reason == "invoice in a locked period"
+    assert result.exit_code == 0
+
+
+def test_given_unexpected_bug_in_one_item_then_others_still_done():
+    src = MemorySource(_ledger(), fail={"C0": KeyError("boom")})
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert len(result.done) == 2 and "KeyError" in result.failed[0].reason
+
+
+def test_given_source_goes_away_then_rest_not_attempted_and_exit_3():
+    src = MemorySource(_ledger(), fail={"C0": SourceUnavailable("connection refused")})
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert result.exit_code == 3 and len(result.failed) == 3 and src.writes == 0
+
+
+def test_given_stop_request_then_stops_between_writes():
+    src = MemorySource(_ledger())
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False, should_stop=lambda: src.writes >= 1)
+    assert result.stopped and src.writes == 1 and len(result.done) == 1
+    assert sum(1 for s in result.skipped if s.reason == "run stopped before this write") == 2
+    # the next run finishes the job, nothing doubled
+    again = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert len(again.done) == 2 and src.writes == 3
+
+
+def test_given_rejected_source_record_then_reported_as_skipped():
+    led = _ledger(1)
+    led.rejected.append(Rejection(record="account.move.line 99", reason="no due date"))
+    result = run(MemorySource(led), load_policy("fr-b2b"), TUE)
+    assert ("account.move.line 99", "no due date") in [(s.record, s.reason) for s in result.skipped]
