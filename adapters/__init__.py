@@ -1,0 +1,1 @@
+"""Adapters: one package per accounting system, each implementing connector.protocol.Source."""

@@ -1,0 +1,88 @@
+"""`mappings/odoo.yaml` as validated pydantic models: every model, field, product and type the adapter uses."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connector.yamlfile import load_model
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class XmlRef(_Strict):
+    """A record found by XML ID; `create` holds the values `relance init` uses when it is missing."""
+
+    xmlid: str | None = None
+    name: str | None = None
+    code: str | None = None
+    create: dict[str, str] | None = None
+
+
+class Receivables(_Strict):
+    account_type: str = "asset_receivable"
+    invoice_types: tuple[str, ...] = ("out_invoice",)
+    credit_types: tuple[str, ...] = ("out_refund",)
+    paid_lookback_days: int = Field(default=400, ge=0)
+    exclusion_field: dict[str, str] = {"16": "blocked", "17": "blocked", "18": "no_followup", "19": "no_followup"}
+    page_size: int = Field(default=2000, ge=1, le=10000)
+
+    def exclusion_for(self, major: int) -> str:
+        known = sorted(int(k) for k in self.exclusion_field)
+        best = max((k for k in known if k <= major), default=known[0])
+        return self.exclusion_field[str(best)]
+
+
+class Customers(_Strict):
+    excluded_tag: XmlRef = XmlRef(xmlid="relance.tag_no_followup", name="No follow-up (Relance)")
+    collector: Literal["salesperson", "fixed"] = "salesperson"
+    collector_login: str | None = None
+
+
+class Email(_Strict):
+    subtype: str = "mail.mt_comment"
+
+
+class Penalties(_Strict):
+    mode: Literal["invoice", "debit_note"] = "invoice"
+    state: Literal["draft", "posted"] = "draft"
+    journal: XmlRef = XmlRef()
+    interest_product: XmlRef
+    indemnity_product: XmlRef
+    fee_product: XmlRef
+    income_account_code: str | None = None
+
+
+class CreditHold(_Strict):
+    tag: XmlRef
+    block_field: str | None = "invoice_warn"
+    block_value: str = "block"
+
+
+class Letters(_Strict):
+    attach_pdf: bool = True
+
+
+class OdooMapping(_Strict):
+    module: str = Field(default="relance", pattern=r"^[a-z_][a-z0-9_]*$")
+    receivables: Receivables = Receivables()
+    customers: Customers = Customers()
+    activities: dict[Literal["call_task", "letter", "registered_letter", "agency_handoff"], XmlRef]
+    email: Email = Email()
+    note_subtype: str = "mail.mt_note"
+    penalties: Penalties
+    credit_hold: CreditHold
+    letters: Letters = Letters()
+
+
+def shipped_mapping_path() -> Path:
+    return Path(str(resources.files("mappings") / "odoo.yaml"))
+
+
+def load_mapping(path: str | Path | None = None) -> OdooMapping:
+    return load_model(path or shipped_mapping_path(), OdooMapping)

@@ -1,0 +1,208 @@
+"""Apply one operation in Odoo as a sequence of idempotent steps, each found again by its token
+before it is written; the last step is the chatter note that carries the full marker (the history).
+
+A crash between two steps leaves a state the next run completes: the same situation gives the same
+key, the steps already done are found and skipped, the missing ones are written.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from adapters.odoo.client import OdooAmbiguous, OdooClient
+from adapters.odoo.errors import OdooError
+from adapters.odoo.mapping import OdooMapping
+from adapters.odoo.setup import Resolved
+from connector.errors import ItemError, ItemSkipped
+from connector.keys import PREFIX, render, search_token
+from connector.letters import letter_pdf
+from connector.models import Operation
+from connector.templates import render as render_text
+
+TASK_CHANNELS = ("call_task", "letter", "registered_letter", "agency_handoff")
+LETTER_CHANNELS = ("letter", "registered_letter")
+
+
+def _id(value: str, what: str) -> int:
+    if not value.isdigit():
+        raise ItemError(f"{what} {value!r} is not an Odoo record id")
+    return int(value)
+
+
+class Writer:
+    def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved, company: str):
+        self.client, self.mapping, self.res, self.company = client, mapping, resolved, company
+        self._currencies: dict[str, int] = {}
+        self._partner_fields: set[str] | None = None
+
+    # -- entry point ----------------------------------------------------------------------------
+    def apply(self, op: Operation) -> str:
+        marker_target = ("account.move", _id(op.target_id, "invoice")) if op.kind == "penalty" else self._target(op)
+        done = self._find_message(marker_target, f"[{PREFIX}{op.key}|")
+        if done:
+            return f"mail.message {done} (already written)"
+        if op.kind == "penalty":
+            summary = self._penalty(op)
+        else:
+            summary = self._action(op, marker_target)
+        markers = " ".join(render(h) for h in op.history())
+        body = (f"<p>{html.escape(summary)}</p><p>{html.escape(op.reason)}</p>"
+                f"<p><small>{html.escape(markers)}</small></p>")
+        msg = self._post(marker_target, body, subtype=self.mapping.note_subtype, message_type="comment")
+        return f"mail.message {msg}"
+
+    # -- actions --------------------------------------------------------------------------------
+    def _target(self, op: Operation) -> tuple[str, int]:
+        if op.target == "invoice":
+            return "account.move", _id(op.target_id, "invoice")
+        return "res.partner", _id(op.customer_id, "customer")
+
+    def _action(self, op: Operation, target: tuple[str, int]) -> str:
+        text = render_text(op, self.company)
+        token = search_token(op.key)
+        done = []
+        if op.channel == "email":
+            if not self._find_message(target, token, message_type="comment", exclude_marker=True):
+                body = text.html + f"<p><small>Ref. {token}</small></p>"
+                self._post(target, body, subtype=self.mapping.email.subtype, message_type="comment",
+                           subject=text.subject, partner_ids=[_id(op.customer_id, "customer")])
+            done.append(f"email '{text.subject}' sent through Odoo")
+        if op.channel in TASK_CHANNELS:
+            self._ensure_activity(op, target, token, text.subject, text.html)
+            done.append(f"{op.channel.replace('_', ' ')} activity due {op.deadline}")
+        if op.channel in LETTER_CHANNELS and self.mapping.letters.attach_pdf:
+            name = self._ensure_letter(op, target, token, text.subject, text.text)
+            done.append(f"letter {name} attached")
+        if op.channel == "credit_hold":
+            done.append(self._hold(op))
+        head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
+        return head + ": " + "; ".join(done) if done else head
+
+    def _ensure_activity(self, op: Operation, target: tuple[str, int], token: str, summary: str, note: str) -> int:
+        model, res_id = target
+        found = self.client.call("mail.activity", "search_read",
+                                 domain=[("res_model", "=", model), ("res_id", "=", res_id), ("note", "ilike", token)],
+                                 fields=["id"], limit=1, context={"active_test": False})
+        if found:
+            return int(found[0]["id"])
+        type_id = self.res.activity_types.get(op.channel)
+        if not type_id:
+            raise ItemError(f"no activity type for {op.channel}: run `relance init` (mapping activities.{op.channel})")
+        values: dict[str, Any] = {
+            "res_model_id": self.res.models[model], "res_id": res_id, "activity_type_id": type_id,
+            "date_deadline": (op.deadline or op.as_of).isoformat(), "summary": summary[:250],
+            "note": note + f"<p><small>Ref. {token}</small></p>",
+        }
+        if op.collector and op.collector.isdigit():
+            values["user_id"] = int(op.collector)
+        return self._create_once("mail.activity", values,
+                                 [("res_model", "=", model), ("res_id", "=", res_id), ("note", "ilike", token)])
+
+    def _ensure_letter(self, op: Operation, target: tuple[str, int], token: str, subject: str, text: str) -> str:
+        model, res_id = target
+        name = f"{op.level_name or 'letter'}-{op.as_of}-{op.key[:12]}.pdf"
+        domain = [("res_model", "=", model), ("res_id", "=", res_id), ("name", "=", name)]
+        if self.client.call("ir.attachment", "search_read", domain=domain, fields=["id"], limit=1):
+            return name
+        pdf = letter_pdf(self.company, op.customer_name, subject, text, op.as_of, token)
+        self._create_once("ir.attachment", {"name": name, "res_model": model, "res_id": res_id, "type": "binary",
+                                            "mimetype": "application/pdf", "datas": base64.b64encode(pdf).decode()},
+                          domain)
+        return name
+
+    def _hold(self, op: Operation) -> str:
+        partner = _id(op.customer_id, "customer")
+        if not self.res.hold_tag:
+            raise ItemError("no credit-hold tag: run `relance init` (mapping credit_hold.tag)")
+        vals: dict[str, Any] = {"category_id": [(4, self.res.hold_tag)]}
+        field = self.mapping.credit_hold.block_field
+        if field and field in self._partner_field_names():
+            vals[field] = self.mapping.credit_hold.block_value
+            if f"{field}_msg" in self._partner_field_names():
+                vals[f"{field}_msg"] = "Credit hold set by Relance: overdue balance."
+        self.client.call("res.partner", "write", ids=[partner], vals=vals)
+        return "credit hold tag set" + (f", {field} = {vals[field]}" if field in vals else "")
+
+    def _partner_field_names(self) -> set[str]:
+        if self._partner_fields is None:
+            self._partner_fields = set(self.client.call("res.partner", "fields_get", attributes=["type"]))
+        return self._partner_fields
+
+    # -- penalties ------------------------------------------------------------------------------
+    def _penalty(self, op: Operation) -> str:
+        token = search_token(op.key)
+        late = _id(op.target_id, "invoice")
+        domain = [("ref", "ilike", token)]
+        found = self.client.call("account.move", "search_read", domain=domain, fields=["id", "name", "state"], limit=1)
+        if found:
+            move = found[0]
+        else:
+            move_id = self._create_once("account.move", self._penalty_values(op, token, late), domain)
+            move = self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
+        if self.mapping.penalties.state == "posted" and move["state"] == "draft":
+            self.client.call("account.move", "action_post", ids=[move["id"]])
+            move = self.client.call("account.move", "read", ids=[move["id"]], fields=["id", "name", "state"])[0]
+        lines = "; ".join(f"{ln.kind} {ln.amount} {ln.currency}" for ln in op.lines)
+        return f"Penalty invoice {move.get('name') or move['id']} ({move['state']}) for {op.lines[0].invoice_number}: {lines}"
+
+    def _penalty_values(self, op: Operation, token: str, late: int) -> dict:
+        if not self.res.journal:
+            raise ItemError("no sale journal for penalty invoices (mapping penalties.journal)")
+        lines = []
+        for ln in op.lines:
+            product = self.res.products.get(ln.kind)
+            if not product:
+                raise ItemError(f"no {ln.kind} product: run `relance init` (mapping penalties.{ln.kind}_product)")
+            lines.append((0, 0, {"product_id": product, "name": ln.description, "quantity": 1.0,
+                                 "price_unit": float(ln.amount), "tax_ids": [(6, 0, [])]}))
+        return {
+            "move_type": "out_invoice", "partner_id": _id(op.customer_id, "customer"),
+            "invoice_date": op.as_of.isoformat(), "invoice_date_due": op.as_of.isoformat(),
+            "ref": f"{op.lines[0].invoice_number} {token}", "invoice_origin": op.lines[0].invoice_number,
+            "journal_id": self.res.journal, "currency_id": self._currency(op.currency), "invoice_line_ids": lines,
+        }
+
+    def _currency(self, code: str) -> int:
+        if code not in self._currencies:
+            rows = self.client.call("res.currency", "search_read", domain=[("name", "=", code)], fields=["id"], limit=1,
+                                    context={"active_test": False})
+            if not rows:
+                raise ItemSkipped(f"currency {code} does not exist in this Odoo database")
+            self._currencies[code] = int(rows[0]["id"])
+        return self._currencies[code]
+
+    # -- primitives -----------------------------------------------------------------------------
+    def _find_message(self, target: tuple[str, int], text: str, message_type: str | None = None,
+                      exclude_marker: bool = False) -> int | None:
+        model, res_id = target
+        domain: list = [("model", "=", model), ("res_id", "=", res_id), ("body", "ilike", text)]
+        if message_type:
+            domain.append(("message_type", "=", message_type))
+        for row in self.client.call("mail.message", "search_read", domain=domain, fields=["id", "body"], limit=5):
+            if not exclude_marker or f"[{PREFIX}" not in (row.get("body") or ""):
+                return int(row["id"])
+        return None
+
+    def _post(self, target: tuple[str, int], body: str, *, subtype: str, message_type: str, **kw: Any) -> int:
+        model, res_id = target
+        kwargs: dict[str, Any] = {"body": body, "message_type": message_type, "subtype_xmlid": subtype, **kw}
+        if self.client.major >= 17:
+            kwargs["body_is_html"] = True  # since 17 a plain str body is escaped
+        result = self.client.call(model, "message_post", ids=[res_id], **kwargs)
+        if isinstance(result, list):
+            result = result[0] if result else None
+        return int(result) if result else 0
+
+    def _create_once(self, model: str, values: dict, domain: list) -> int:
+        """Create, and when the answer is lost, look for the record before trying again."""
+        for _ in range(3):
+            try:
+                return int(self.client.call(model, "create", vals_list=[values])[0])
+            except OdooAmbiguous:
+                again = self.client.call(model, "search_read", domain=domain, fields=["id"], limit=1,
+                                         context={"active_test": False})
+                if again:
+                    return int(again[0]["id"])
+        raise OdooError(f"{model}: no answer from Odoo after three attempts to create", model=model, method="create")

@@ -1,0 +1,75 @@
+"""Reminder texts rendered in the customer's language from `mappings/templates/<lang>/<template>.txt`.
+
+Plain `string.Template` placeholders ($customer, $items, $total, $numbers, $company): no expression
+language. The first line `Subject: ...` is the subject. Customer data is escaped for HTML output.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from connector.errors import ConfigError
+from connector.models import Operation
+from connector.money import fmt
+
+FALLBACK_LANG = "en_US"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+
+    @property
+    def html(self) -> str:
+        paragraphs = self.text.split("\n\n")
+        return "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
+
+
+def _dir(root: Path | None) -> Path:
+    return root or Path(str(resources.files("mappings") / "templates"))
+
+
+def template_path(name: str, lang: str | None, root: Path | None = None) -> Path:
+    base = _dir(root)
+    for candidate in (lang, (lang or "")[:2], FALLBACK_LANG):
+        if not candidate:
+            continue
+        for folder in (candidate, *sorted(p.name for p in base.glob(f"{candidate}*") if p.is_dir())):
+            path = base / folder / f"{name}.txt"
+            if path.is_file():
+                return path
+    raise ConfigError(str(base / FALLBACK_LANG / f"{name}.txt"), f"no template {name!r} for language {lang or FALLBACK_LANG}")
+
+
+def item_lines(op: Operation) -> str:
+    if op.items:
+        return "\n".join(f"- {i.number}, due {i.due_date}: {fmt(i.open_amount, i.currency)}"
+                         + (f" ({i.days_late} days late)" if i.days_late > 0 else "") for i in op.items)
+    return "\n".join(f"- {ln.description}: {fmt(ln.amount, ln.currency)}" for ln in op.lines)
+
+
+def render(op: Operation, company: str, root: Path | None = None) -> Rendered:
+    path = template_path(op.template or "reminder", op.lang, root)
+    raw = path.read_text(encoding="utf-8")
+    first, _, body = raw.partition("\n")
+    if not first.startswith("Subject:"):
+        raise ConfigError(str(path), "the first line must be 'Subject: ...'")
+    totals: dict[str, object] = {}
+    for i in op.items:
+        totals[i.currency] = totals.get(i.currency, 0) + i.open_amount
+    values = {
+        "customer": op.customer_name, "company": company,
+        "numbers": ", ".join(i.number for i in op.items[:5]) + (" …" if len(op.items) > 5 else ""),
+        "items": item_lines(op),
+        "total": " + ".join(fmt(v, c) for c, v in sorted(totals.items())) or fmt(op.amount, op.currency),
+    }
+    try:
+        return Rendered(subject=Template(first.removeprefix("Subject:").strip()).substitute(values),
+                        text=Template(body.strip()).substitute(values))
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(str(path), f"unknown or malformed placeholder {exc}") from None
