@@ -57,12 +57,16 @@ def _classify(message: str, *, name: str = "", code: int | None = None, model: s
 
 
 def _fault_message(fault: xmlrpc.client.Fault) -> tuple[str, str]:
-    """(exception name, message) out of an XML-RPC fault string, which is a traceback for code 1."""
+    """(exception name, message) of an XML-RPC fault: codes 2-4 carry the message itself, code 1 a
+    traceback whose last line is 'module.ExceptionName: message'."""
     text = str(fault.faultString or "").strip()
+    if fault.faultCode != 1:
+        return "", text
     last = text.splitlines()[-1] if text else ""
-    name = last.split(":", 1)[0] if ":" in last and " " not in last.split(":", 1)[0] else ""
-    message = last.split(":", 1)[1].strip() if name else (last or text)
-    return name, message
+    head, sep, rest = last.partition(": ")
+    if sep and " " not in head:
+        return head, rest.strip()
+    return "", last or text
 
 
 class OdooClient:
