@@ -81,6 +81,21 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date) -> tuple[list[
     charge_indemnity = pen.indemnity and rules.indemnity is not None
     if not (charge_interest or charge_indemnity or pen.fee):
         return ops, skipped, errors
+    lookback = timedelta(days=pen.paid_late_lookback_days)
+    from_level = pen.from_level
+    candidates: list[tuple[Position, date, bool]] = []
+    for p in acc.positions:
+        if p.hold or p.receivable.is_penalty:
+            continue
+        if p.status == "overdue":
+            if p.done_level >= from_level:
+                candidates.append((p, as_of, False))
+        elif p.status == "paid" and pen.on_paid_late and p.days_late > 0:
+            paid = p.receivable.paid_on
+            if paid and paid > p.receivable.due_date and as_of - paid <= lookback:
+                candidates.append((p, paid, True))
+    if not candidates:
+        return ops, skipped, errors
     invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
     interest_until, indemnity_done, fee_count = _charged(acc, invoice_of)
     notices = _notice_dates(acc) if charge_interest and rules.interest.starts == "formal_notice" else {}
@@ -88,19 +103,9 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date) -> tuple[list[
     for p in acc.positions:
         invoice_debt[p.receivable.invoice_id] += p.receivable.amount
     lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
-    lookback = timedelta(days=pen.paid_late_lookback_days)
 
-    for p in acc.positions:
+    for p, end, final in candidates:
         r = p.receivable
-        if r.is_penalty or p.hold:
-            continue
-        paid = r.paid_on
-        if p.status == "overdue" and p.done_level >= pen.from_level:
-            end, final = as_of, False
-        elif p.status == "paid" and pen.on_paid_late and paid and paid > r.due_date and as_of - paid <= lookback:
-            end, final = paid, True
-        else:
-            continue
         where = f"invoice {r.number}"
         if charge_interest:
             istart = r.due_date if rules.interest.starts == "day_after_due" else notices.get(r.id)

@@ -7,11 +7,12 @@ entity, so a bad source record is refused there with a message naming it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date as Date  # fields are named `date`: keep the type's name distinct
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from connector.money import check_currency
 
@@ -27,7 +28,13 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Customer(Frozen):
+# The records read by the million (customers, receivables, settlements, history) are validated,
+# frozen, slotted dataclasses: same checks as a model, a quarter of the memory (no per-record dict).
+record = pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
+
+
+@record
+class Customer:
     """The commercial partner that owes the money."""
 
     id: str
@@ -44,10 +51,11 @@ class Customer(Frozen):
     tags: tuple[str, ...] = ()
 
 
-class Settlement(Frozen):
+@record
+class Settlement:
     """A dated amount that reduced a receivable: a payment, a credit note, a write-off."""
 
-    date: date
+    date: Date
     amount: Decimal
     kind: Literal["payment", "credit_note", "other"] = "payment"
     ref: str | None = None
@@ -60,15 +68,16 @@ class Settlement(Frozen):
         return v
 
 
-class Receivable(Frozen):
+@record
+class Receivable:
     """One due installment of a customer invoice (an invoice with two due dates gives two)."""
 
     id: str
     invoice_id: str
     number: str
     customer_id: str
-    issue_date: date
-    due_date: date
+    issue_date: Date
+    due_date: Date
     amount: Decimal
     open_amount: Decimal
     currency: Currency
@@ -79,7 +88,7 @@ class Receivable(Frozen):
     contract_rate: Decimal | None = None
 
     @model_validator(mode="after")
-    def _amounts(self) -> Receivable:
+    def _amounts(self):
         if self.amount <= 0:
             raise ValueError(f"amount must be positive, got {self.amount}")
         if self.open_amount < 0:
@@ -91,7 +100,7 @@ class Receivable(Frozen):
         return self
 
     @property
-    def paid_on(self) -> date | None:
+    def paid_on(self) -> Date | None:
         """Date the receivable was fully settled, or None while something is still open."""
         if self.open_amount > 0:
             return None
@@ -108,7 +117,7 @@ class Credit(Frozen):
 
 
 class Instalment(Frozen):
-    due_date: date
+    due_date: Date
     amount: Decimal
 
 
@@ -116,26 +125,27 @@ class PaymentPlan(Frozen):
     """A promise to pay or an agreed schedule: no escalation while its instalments are met."""
 
     customer_id: str
-    agreed_on: date
+    agreed_on: Date
     currency: Currency
     instalments: tuple[Instalment, ...]
     receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer
     ref: str | None = None
 
 
-class HistoryEntry(Frozen):
+@record
+class HistoryEntry:
     """An action or a penalty line already written by Relance, read back from the source system."""
 
     key: str
     kind: Literal["action", "penalty"]
-    date: date
+    date: Date
     customer_id: str
     receivable_ids: tuple[str, ...] = ()
     level: int | None = None
     channel: Channel | None = None
     penalty: PenaltyKind | None = None
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Date | None = None
+    period_end: Date | None = None
     amount: Decimal | None = None
     currency: Currency | None = None
     source_ref: str | None = None
@@ -147,7 +157,7 @@ class Item(Frozen):
     receivable_id: str
     invoice_id: str
     number: str
-    due_date: date
+    due_date: Date
     days_late: int
     open_amount: Decimal
     currency: Currency
@@ -156,8 +166,8 @@ class Item(Frozen):
 class InterestPeriod(Frozen):
     """A stretch of days with one base and one rate; days = end - start (start excluded)."""
 
-    start: date
-    end: date
+    start: Date
+    end: Date
     days: int
     base: Decimal
     rate: Decimal
@@ -170,8 +180,8 @@ class PenaltyLine(Frozen):
     invoice_number: str
     amount: Decimal
     currency: Currency
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Date | None = None
+    period_end: Date | None = None
     description: str
     periods: tuple[InterestPeriod, ...] = ()
 
@@ -181,7 +191,7 @@ class Operation(Frozen):
 
     key: str
     kind: Literal["action", "penalty"]
-    as_of: date
+    as_of: Date
     customer_id: str
     customer_name: str
     target: Literal["invoice", "customer"]
@@ -192,7 +202,7 @@ class Operation(Frozen):
     template: str | None = None
     tone: str | None = None
     lang: str | None = None
-    deadline: date | None = None
+    deadline: Date | None = None
     formal_notice: bool = False
     collector: str | None = None
     items: tuple[Item, ...] = ()

@@ -32,8 +32,11 @@ def check_currency(code: str) -> str:
     return code
 
 
+_QUANTUM = {code: Decimal(1).scaleb(-units) for code, units in _MINOR_UNITS.items()}
+
+
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-_MINOR_UNITS[currency])
+    return _QUANTUM[currency]
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

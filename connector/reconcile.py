@@ -71,22 +71,27 @@ class Reconciliation:
     orphans: list[Receivable]  # receivables whose customer was not read
 
 
-def limitation_date(r: Receivable, policy: Policy) -> date:
+_NOTHING = (0, None)
+_FAR = date.max
+
+
+def _limitation_cache(policy: Policy):
+    """limitation_date by due date, memoised: a ledger has a few thousand distinct due dates."""
     lim = policy.rules.limitation
-    start = r.due_date if lim.counted_from == "due_date" else date(r.due_date.year, 12, 31)
-    try:
-        return start.replace(year=start.year + lim.years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + lim.years, day=28)
+    cache: dict[date, date] = {}
 
+    def get(due: date) -> date:
+        got = cache.get(due)
+        if got is None:
+            start = due if lim.counted_from == "due_date" else date(due.year, 12, 31)
+            try:
+                got = start.replace(year=start.year + lim.years)
+            except ValueError:  # 29 February
+                got = start.replace(year=start.year + lim.years, day=28)
+            cache[due] = got
+        return got
 
-def average_days_late(receivables: list[Receivable], as_of: date) -> Decimal | None:
-    """Mean days late of the items fully settled in the 12 months before as-of (0 for on time)."""
-    lates = [max(0, (paid - r.due_date).days) for r in receivables
-             if (paid := r.paid_on) is not None and as_of - _YEAR < paid <= as_of]
-    if not lates:
-        return None
-    return (Decimal(sum(lates)) / len(lates)).quantize(Decimal("0.1"))
+    return get
 
 
 def choose_segment(policy: Policy, customer: Customer, open_amount: Decimal, max_days_late: int,
@@ -162,22 +167,31 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
 
     warn = timedelta(days=policy.limitation_warning_days)
     due_soon = policy.due_soon_days
+    limitation = _limitation_cache(policy)
+    level_cache: dict[tuple[str, int], int] = {}
+    year_ago = as_of - _YEAR
     accounts: list[Account] = []
     known = set()
     for customer in ledger.customers:
         known.add(customer.id)
         recs = by_customer.get(customer.id, [])
+        days = [(as_of - r.due_date).days for r in recs]
         open_by_currency: dict[str, Decimal] = defaultdict(Decimal)
         overdue_by_currency: dict[str, Decimal] = defaultdict(Decimal)
         max_late = 0
-        for r in recs:
+        paid_lates: list[int] = []
+        for r, late in zip(recs, days):
             if r.open_amount > 0:
                 open_by_currency[r.currency] += r.open_amount
-                late = (as_of - r.due_date).days
                 if late > 0:
                     overdue_by_currency[r.currency] += r.open_amount
-                    max_late = max(max_late, late)
-        avg_late = average_days_late(recs, as_of)
+                    if late > max_late:
+                        max_late = late
+            elif r.settlements:
+                paid = max(s.date for s in r.settlements)
+                if year_ago < paid <= as_of:
+                    paid_lates.append(max(0, (paid - r.due_date).days))
+        avg_late = (Decimal(sum(paid_lates)) / len(paid_lates)).quantize(Decimal("0.1")) if paid_lates else None
         segment = choose_segment(policy, customer, open_by_currency.get(policy.currency, Decimal(0)), max_late, avg_late)
 
         plan_hold: dict[str, str] = {}
@@ -191,28 +205,30 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
                         plan_hold[r.id] = note
         covered_by_credit = {cur for cur, amt in overdue_by_currency.items()
                              if amt > 0 and credits.get((customer.id, cur), Decimal(0)) >= amt}
+        excluded = "customer excluded from follow-up" if customer.excluded else None
+        seg_name, levels = segment.name, segment.levels
 
         positions = []
-        for r in recs:
-            days_late = (as_of - r.due_date).days
-            st = status(days_late, r.open_amount, due_soon)
-            done, last = reached.get(r.id, (0, None))
-            hold = None
-            if customer.excluded:
-                hold = "customer excluded from follow-up"
-            elif r.disputed:
-                hold = "disputed or blocked in the source system"
-            elif r.id in plan_hold:
-                hold = plan_hold[r.id]
-            elif r.currency in covered_by_credit:
-                hold = f"overdue {r.currency} balance covered by unapplied credits"
-            lim = limitation_date(r, policy)
-            positions.append(Position(
-                receivable=r, status=st, days_late=days_late, bucket=bucket(days_late) if st != "paid" else "paid",
-                due_level=due_level(segment.levels, days_late) if st != "paid" else 0,
-                done_level=done, last_action=last, hold=hold, limitation_date=lim,
-                near_limitation=st != "paid" and as_of >= lim - warn,
-            ))
+        for r, late in zip(recs, days):
+            done, last = reached.get(r.id, _NOTHING)
+            if r.open_amount <= 0:
+                positions.append(Position(r, "paid", late, "paid", 0, done, last, None, _FAR, False))
+                continue
+            hold = excluded
+            if hold is None:
+                if r.disputed:
+                    hold = "disputed or blocked in the source system"
+                elif plan_hold and r.id in plan_hold:
+                    hold = plan_hold[r.id]
+                elif covered_by_credit and r.currency in covered_by_credit:
+                    hold = f"overdue {r.currency} balance covered by unapplied credits"
+            lk = (seg_name, late)
+            due = level_cache.get(lk)
+            if due is None:
+                due = level_cache[lk] = due_level(levels, late)
+            lim = limitation(r.due_date)
+            positions.append(Position(r, status(late, r.open_amount, due_soon), late, bucket(late), due, done, last,
+                                      hold, lim, as_of >= lim - warn))
         accounts.append(Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
                                 open_by_currency=dict(open_by_currency), plan_note=plan_note,
                                 history=history_by_customer.get(customer.id, [])))

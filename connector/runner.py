@@ -6,13 +6,15 @@ stop request (SIGTERM in the daemon) is honoured between two writes, never in th
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
-from connector.models import Operation, Skip
+from connector.models import Ledger, Operation, Skip
 from connector.plan import Plan, make_plan
 from connector.policy import Policy
 from connector.protocol import Source
@@ -52,6 +54,23 @@ class RunResult:
                 "failed": len(self.failed)}
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move what was read into the GC's permanent generation while planning: a ledger is millions of
+    acyclic objects, and re-scanning them at every collection more than doubled the planning time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def plan_ledger(ledger: Ledger, policy: Policy, as_of: date) -> tuple[Reconciliation, Plan]:
+    with frozen_heap():
+        rec = reconcile(ledger, policy, as_of)
+        return rec, make_plan(rec, policy)
+
+
 def describe(op: Operation) -> str:
     if op.kind == "penalty":
         return f"penalty {op.amount} {op.currency} on {op.lines[0].invoice_number}"
@@ -68,8 +87,7 @@ def run(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     ledger = source.fetch(as_of)
-    rec = reconcile(ledger, policy, as_of)
-    plan = make_plan(rec, policy)
+    rec, plan = plan_ledger(ledger, policy, as_of)
     result = RunResult(as_of=as_of, dry_run=dry_run, reconciliation=rec, plan=plan)
     result.skipped.extend(Skip(customer_id="", record=r.record, reason=r.reason) for r in ledger.rejected)
     result.skipped.extend(plan.skipped)
