@@ -62,31 +62,38 @@ def build(n_recs: int, n_customers: int, policy, seed: int = 7) -> Ledger:
             open_amount = amount - part
         rid = str(j)
         recs.append(Receivable(
-            id=rid, invoice_id=str(j // 2), number=f"FA{j:07d}", customer_id=cid, issue_date=days[-late - 30],
+            id=rid, invoice_id=rid, number=f"FA{j:07d}", customer_id=cid, issue_date=days[-late - 30],
             due_date=due, amount=amount, open_amount=open_amount, currency=policy.currency, disputed=roll > 0.995,
             settlements=settlements))
-        if open_amount > 0:
-            due_level = sum(1 for lv in levels if lv.offset <= late)
-            done = due_level - (1 if rnd.random() < 0.1 else 0)  # one in ten needs its next level today
-            if done > 0:
-                groups.setdefault((cid, done), []).append(rid)
-            if late > 0 and done >= pen.from_level and pen.interest:
-                charged_to = max(1, min(late - 1, rnd.randint(1, 40)))
+        if late > 0 and pen.indemnity:  # the indemnity of this late invoice was already charged
+            history.append(HistoryEntry(
+                key=make_key("indemnity", rid), kind="penalty", date=days[-late + 1], customer_id=cid,
+                receivable_ids=(rid,), penalty="indemnity", amount=Decimal(40), currency=policy.currency))
+        if open_amount == 0:
+            paid_late = (settlements[0].date - due).days
+            if paid_late > 0 and pen.interest:  # the final interest invoice went out when it was paid
                 history.append(HistoryEntry(
-                    key=make_key("penalty", rid, charged_to), kind="penalty", date=days[-charged_to], customer_id=cid,
-                    receivable_ids=(rid,), penalty="interest", period_start=due,
-                    period_end=days[-charged_to], amount=Decimal("1.00"), currency=policy.currency))
-            if late > 0 and pen.fee:
-                fee = pen.fee
-                count = min(fee.max_count or 10**6, 1 + (late - 1) // (fee.every_days or 10**6))
-                for k in range(count - (1 if rnd.random() < 0.1 else 0)):
-                    history.append(HistoryEntry(
-                        key=make_key("fee", rid, k), kind="penalty", date=due, customer_id=cid, receivable_ids=(rid,),
-                        penalty="fee", period_start=due, period_end=due, amount=Decimal(25), currency=policy.currency))
-                if j % 2 == 0 and pen.indemnity:
-                    history.append(HistoryEntry(
-                        key=make_key("indemnity", rid), kind="penalty", date=days[-charged_to], customer_id=cid,
-                        receivable_ids=(rid,), penalty="indemnity", amount=Decimal(40), currency=policy.currency))
+                    key=make_key("final", rid), kind="penalty", date=settlements[0].date, customer_id=cid,
+                    receivable_ids=(rid,), penalty="interest", period_start=due, period_end=settlements[0].date,
+                    amount=Decimal("1.00"), currency=policy.currency))
+            continue
+        due_level = sum(1 for lv in levels if lv.offset <= late)
+        done = due_level - (1 if rnd.random() < 0.1 else 0)  # one in ten needs its next level today
+        if done > 0:
+            groups.setdefault((cid, done), []).append(rid)
+        if late > 0 and done >= pen.from_level and pen.interest:
+            charged_to = max(1, min(late - 1, rnd.randint(1, policy.penalties.every_days)))  # daily runs: 1 in 30 due today
+            history.append(HistoryEntry(
+                key=make_key("penalty", rid, charged_to), kind="penalty", date=days[-charged_to], customer_id=cid,
+                receivable_ids=(rid,), penalty="interest", period_start=due,
+                period_end=days[-charged_to], amount=Decimal("1.00"), currency=policy.currency))
+        if late > 0 and pen.fee:
+            fee = pen.fee
+            count = min(fee.max_count or 10**6, 1 + (late - 1) // (fee.every_days or 10**6))
+            for k in range(count - (1 if rnd.random() < 0.1 else 0)):
+                history.append(HistoryEntry(
+                    key=make_key("fee", rid, k), kind="penalty", date=due, customer_id=cid, receivable_ids=(rid,),
+                    penalty="fee", period_start=due, period_end=due, amount=Decimal(25), currency=policy.currency))
     for (cid, level), rids in groups.items():
         history.append(HistoryEntry(
             key=make_key("action", cid, level, *rids), kind="action", date=days[-rnd.randint(8, 20)], customer_id=cid,

@@ -81,7 +81,7 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
     levels = acc.segment.levels
     groups: dict[tuple, list[Position]] = defaultdict(list)
     for p in acc.positions:
-        if p.status == "paid":
+        if p.due_level <= p.done_level:  # also every paid item (due level 0)
             continue
         n = next_level(levels, p, policy.escalation, as_of)
         if not n:

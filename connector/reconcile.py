@@ -53,7 +53,7 @@ class Position:
 
 @dataclass(slots=True)
 class Account:
-    """One customer with its positions and the segment its figures put it in."""
+    """One customer with its positions (open items, and items settled late) and its segment."""
 
     customer: Customer
     segment: Segment
@@ -75,20 +75,21 @@ _NOTHING = (0, None)
 _FAR = date.max
 
 
-def _limitation_cache(policy: Policy):
-    """limitation_date by due date, memoised: a ledger has a few thousand distinct due dates."""
+def _limitation_cache(policy: Policy, as_of: date):
+    """(limitation date, near it) by due date, memoised: a ledger has a few thousand distinct due dates."""
     lim = policy.rules.limitation
-    cache: dict[date, date] = {}
+    horizon = as_of + timedelta(days=policy.limitation_warning_days)
+    cache: dict[date, tuple[date, bool]] = {}
 
-    def get(due: date) -> date:
+    def get(due: date) -> tuple[date, bool]:
         got = cache.get(due)
         if got is None:
             start = due if lim.counted_from == "due_date" else date(due.year, 12, 31)
             try:
-                got = start.replace(year=start.year + lim.years)
+                end = start.replace(year=start.year + lim.years)
             except ValueError:  # 29 February
-                got = start.replace(year=start.year + lim.years, day=28)
-            cache[due] = got
+                end = start.replace(year=start.year + lim.years, day=28)
+            got = cache[due] = (end, end <= horizon)
         return got
 
     return get
@@ -145,19 +146,26 @@ def plan_state(plan: PaymentPlan, receivables: list[Receivable], as_of: date, gr
     return False, "payment plan completed"
 
 
+def _index_history(history: list[HistoryEntry]) -> tuple[dict[str, list[HistoryEntry]], dict[str, tuple[int, date]]]:
+    """History per customer, and per receivable the highest level reached with its date."""
+    by_customer: dict[str, list[HistoryEntry]] = defaultdict(list)
+    reached: dict[str, tuple[int, date]] = {}
+    for h in history:
+        by_customer[h.customer_id].append(h)
+        if h.kind == "action" and h.level is not None:
+            mark = (h.level, h.date)
+            for rid in h.receivable_ids:
+                prev = reached.get(rid)
+                if prev is None or mark > prev:
+                    reached[rid] = mark
+    return by_customer, reached
+
+
 def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
     by_customer: dict[str, list[Receivable]] = defaultdict(list)
     for r in ledger.receivables:
         by_customer[r.customer_id].append(r)
-    history_by_customer: dict[str, list[HistoryEntry]] = defaultdict(list)
-    reached: dict[str, tuple[int, date]] = {}
-    for h in ledger.history:
-        history_by_customer[h.customer_id].append(h)
-        if h.kind == "action" and h.level is not None:
-            for rid in h.receivable_ids:
-                prev = reached.get(rid)
-                if prev is None or (h.level, h.date) > prev:
-                    reached[rid] = (h.level, h.date)
+    history_by_customer, reached = _index_history(ledger.history)
     plans: dict[str, list[PaymentPlan]] = defaultdict(list)
     for p in ledger.plans:
         plans[p.customer_id].append(p)
@@ -165,30 +173,35 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
     for c in ledger.credits:
         credits[(c.customer_id, c.currency)] += c.amount
 
-    warn = timedelta(days=policy.limitation_warning_days)
     due_soon = policy.due_soon_days
-    limitation = _limitation_cache(policy)
-    level_cache: dict[tuple[str, int], int] = {}
+    limitation = _limitation_cache(policy, as_of)
+    level_cache: dict[str, dict[int, int]] = {s.name: {} for s in policy.segments}
+    by_late: dict[int, tuple[str, str]] = {}  # days late -> (status, bucket) of an open item
     year_ago = as_of - _YEAR
     accounts: list[Account] = []
     known = set()
     for customer in ledger.customers:
         known.add(customer.id)
-        recs = by_customer.get(customer.id, [])
-        days = [(as_of - r.due_date).days for r in recs]
+        recs = by_customer.get(customer.id, ())
+        open_recs: list[tuple[Receivable, int]] = []
+        paid_late: list[tuple[Receivable, int]] = []
         open_by_currency: dict[str, Decimal] = defaultdict(Decimal)
         overdue_by_currency: dict[str, Decimal] = defaultdict(Decimal)
         max_late = 0
         paid_lates: list[int] = []
-        for r, late in zip(recs, days):
+        for r in recs:
+            late = (as_of - r.due_date).days
             if r.open_amount > 0:
+                open_recs.append((r, late))
                 open_by_currency[r.currency] += r.open_amount
                 if late > 0:
                     overdue_by_currency[r.currency] += r.open_amount
                     if late > max_late:
                         max_late = late
             elif r.settlements:
-                paid = max(s.date for s in r.settlements)
+                paid = r.settlements[-1].date if len(r.settlements) == 1 else max(s.date for s in r.settlements)
+                if paid > r.due_date:
+                    paid_late.append((r, late))  # only a late payment still matters (final interest)
                 if year_ago < paid <= as_of:
                     paid_lates.append(max(0, (paid - r.due_date).days))
         avg_late = (Decimal(sum(paid_lates)) / len(paid_lates)).quantize(Decimal("0.1")) if paid_lates else None
@@ -197,23 +210,20 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
         plan_hold: dict[str, str] = {}
         plan_note = None
         for plan in plans.get(customer.id, ()):
-            kept, note = plan_state(plan, recs, as_of)
+            kept, note = plan_state(plan, list(recs), as_of)
             plan_note = note
             if kept:
                 for r in recs:
                     if not plan.receivable_ids or r.id in plan.receivable_ids:
                         plan_hold[r.id] = note
         covered_by_credit = {cur for cur, amt in overdue_by_currency.items()
-                             if amt > 0 and credits.get((customer.id, cur), Decimal(0)) >= amt}
+                             if amt > 0 and credits.get((customer.id, cur), Decimal(0)) >= amt} if credits else ()
         excluded = "customer excluded from follow-up" if customer.excluded else None
-        seg_name, levels = segment.name, segment.levels
+        levels, seg_levels = segment.levels, level_cache[segment.name]
 
-        positions = []
-        for r, late in zip(recs, days):
-            done, last = reached.get(r.id, _NOTHING)
-            if r.open_amount <= 0:
-                positions.append(Position(r, "paid", late, "paid", 0, done, last, None, _FAR, False))
-                continue
+        positions = [Position(r, "paid", late, "paid", 0, *reached.get(r.id, _NOTHING), excluded, _FAR, False)
+                     for r, late in paid_late]
+        for r, late in open_recs:
             hold = excluded
             if hold is None:
                 if r.disputed:
@@ -222,13 +232,15 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
                     hold = plan_hold[r.id]
                 elif covered_by_credit and r.currency in covered_by_credit:
                     hold = f"overdue {r.currency} balance covered by unapplied credits"
-            lk = (seg_name, late)
-            due = level_cache.get(lk)
+            due = seg_levels.get(late)
             if due is None:
-                due = level_cache[lk] = due_level(levels, late)
-            lim = limitation(r.due_date)
-            positions.append(Position(r, status(late, r.open_amount, due_soon), late, bucket(late), due, done, last,
-                                      hold, lim, as_of >= lim - warn))
+                due = seg_levels[late] = due_level(levels, late)
+            st = by_late.get(late)
+            if st is None:
+                st = by_late[late] = (status(late, r.open_amount, due_soon), bucket(late))
+            done, last = reached.get(r.id, _NOTHING)
+            lim, near = limitation(r.due_date)
+            positions.append(Position(r, st[0], late, st[1], due, done, last, hold, lim, near))
         accounts.append(Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
                                 open_by_currency=dict(open_by_currency), plan_note=plan_note,
                                 history=history_by_customer.get(customer.id, [])))

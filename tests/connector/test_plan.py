@@ -68,8 +68,11 @@ def test_given_disputed_item_then_held_with_reason(fr):
 def test_given_item_settled_by_credit_note_then_nothing(fr):
     r = receivable(due="2026-03-05", amount="500", payments=(("2026-03-04", "500"),))
     rec = reconcile(ledger([customer()], [r]), fr, TUE)
-    assert rec.accounts[0].positions[0].status == "paid"
+    assert rec.accounts[0].positions == []  # settled on time: nothing left to follow
     assert make_plan(rec, fr).operations == []
+    late = receivable(due="2026-03-05", amount="500", payments=(("2026-03-06", "500"),))
+    [pos] = reconcile(ledger([customer()], [late]), fr, TUE).accounts[0].positions
+    assert (pos.status, pos.days_late) == ("paid", 5)  # settled late: kept for the final interest
 
 
 def test_given_partial_payment_then_open_amount_reminded(fr):
