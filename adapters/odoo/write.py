@@ -138,6 +138,8 @@ class Writer:
         found = self.client.call("account.move", "search_read", domain=domain, fields=["id", "name", "state"], limit=1)
         if found:
             move = found[0]
+        elif self.mapping.penalties.mode == "debit_note" and op.currency == self._move_currency(late):
+            move = self._debit_note(op, token, late, domain)
         else:
             move_id = self._create_once("account.move", self._penalty_values(op, token, late), domain)
             move = self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
@@ -146,6 +148,30 @@ class Writer:
             move = self.client.call("account.move", "read", ids=[move["id"]], fields=["id", "name", "state"])[0]
         lines = "; ".join(f"{ln.kind} {ln.amount} {ln.currency}" for ln in op.lines)
         return f"Penalty invoice {move.get('name') or move['id']} ({move['state']}) for {op.lines[0].invoice_number}: {lines}"
+
+    def _move_currency(self, move: int) -> str | None:
+        rows = self.client.call("account.move", "read", ids=[move], fields=["currency_id"])
+        return rows[0]["currency_id"][1] if rows and rows[0].get("currency_id") else None
+
+    def _debit_note(self, op: Operation, token: str, late: int, domain: list) -> dict:
+        """account_debit_note's wizard: the new draft gets debit_origin_id = the late invoice and a ref
+        '<number>, <reason>'; the token goes in the reason so a crash before the lines are written
+        leaves a draft found again, not an orphan."""
+        ctx = {"active_model": "account.move", "active_ids": [late]}
+        wizard = self.client.call("account.debit.note", "create", vals_list=[{
+            "move_ids": [(6, 0, [late])], "date": op.as_of.isoformat(), "reason": f"late-payment penalties {token}",
+            "journal_id": self.res.journal, "copy_lines": False}], context=ctx)[0]
+        try:
+            action = self.client.call("account.debit.note", "create_debit", ids=[wizard], context=ctx)
+            move_id = int(action["res_id"])
+        except OdooAmbiguous:
+            found = self.client.call("account.move", "search_read", domain=domain, fields=["id"], limit=1)
+            if not found:
+                raise
+            move_id = int(found[0]["id"])
+        lines = self._penalty_values(op, token, late)["invoice_line_ids"]
+        self.client.call("account.move", "write", ids=[move_id], vals={"invoice_line_ids": [(5, 0, 0), *lines]})
+        return self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
 
     def _penalty_values(self, op: Operation, token: str, late: int) -> dict:
         if not self.res.journal:

@@ -1,0 +1,102 @@
+"""Test data made through Odoo's external API, the way an accountant's books hold it: posted
+invoices (one receivable line per installment), payments reconciled against them, a disputed line."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, timedelta
+
+from adapters.odoo.client import OdooClient
+from adapters.odoo.setup import xmlid_lookup
+from connector.models import Ledger
+
+_seq = itertools.count(1)
+
+
+class Books:
+    def __init__(self, client: OdooClient):
+        self.c = client
+        self.run_id = uuid.uuid4().hex[:6]
+        self.receivable = self._one("account.account", [("account_type", "=", "asset_receivable")])
+        self.income = self._one("account.account", [("account_type", "=", "income")])
+        self.bank = self._one("account.account", [("account_type", "in", ["asset_cash", "asset_current"])])
+        self.misc = self._one("account.journal", [("type", "=", "general")])
+        self.sale = self._one("account.journal", [("type", "=", "sale")])
+        self.installments = xmlid_lookup(client, "account.account_payment_term_advance_60days")
+        self.partners: list[int] = []
+
+    def _one(self, model: str, domain: list) -> int:
+        rows = self.c.call(model, "search_read", domain=domain, fields=["id"], limit=1)
+        assert rows, f"no {model} matching {domain} in this database"
+        return int(rows[0]["id"])
+
+    def partner(self, name: str, *, email: bool = True, address: bool = True, phone: bool = True,
+                company: bool = True, lang: str = "fr_FR") -> int:
+        vals = {"name": f"{name} {self.run_id}", "is_company": company, "lang": lang,
+                "email": f"ap-{next(_seq)}-{self.run_id}@example.com" if email else False,
+                "phone": "+33 1 23 45 67 89" if phone else False,
+                "street": "1 rue de la Paix" if address else False, "city": "Paris" if address else False}
+        pid = self.c.call("res.partner", "create", vals_list=[vals])[0]
+        self.partners.append(pid)
+        return pid
+
+    def invoice(self, partner: int, invoice_date: date, amount: str, *, due: date | None = None,
+                installments: bool = False) -> tuple[int, list[int]]:
+        vals = {"move_type": "out_invoice", "partner_id": partner, "invoice_date": invoice_date.isoformat(),
+                "journal_id": self.sale,
+                "invoice_line_ids": [(0, 0, {"name": "Consulting", "quantity": 1, "price_unit": float(amount),
+                                             "account_id": self.income, "tax_ids": [(6, 0, [])]})]}
+        if installments:
+            vals["invoice_payment_term_id"] = self.installments
+        elif due:
+            vals["invoice_date_due"] = due.isoformat()
+        move = self.c.call("account.move", "create", vals_list=[vals])[0]
+        self.c.call("account.move", "action_post", ids=[move])
+        lines = self.c.call("account.move.line", "search_read",
+                            domain=[("move_id", "=", move), ("account_id.account_type", "=", "asset_receivable")],
+                            fields=["id", "date_maturity"], order="date_maturity asc, id asc")
+        return move, [ln["id"] for ln in lines]
+
+    def pay(self, partner: int, line: int, amount: str, day: date) -> int:
+        """A bank payment posted as an entry and reconciled against the invoice's receivable line."""
+        move = self.c.call("account.move", "create", vals_list=[{
+            "move_type": "entry", "date": day.isoformat(), "journal_id": self.misc, "ref": f"Payment {self.run_id}",
+            "line_ids": [(0, 0, {"account_id": self.receivable, "partner_id": partner, "name": "Payment",
+                                 "debit": 0.0, "credit": float(amount)}),
+                         (0, 0, {"account_id": self.bank, "name": "Payment", "debit": float(amount), "credit": 0.0})],
+        }])[0]
+        self.c.call("account.move", "action_post", ids=[move])
+        pay_line = self.c.call("account.move.line", "search_read",
+                               domain=[("move_id", "=", move), ("account_id", "=", self.receivable)], fields=["id"])[0]["id"]
+        self.c.call("account.move.line", "reconcile", ids=[line, pay_line])
+        return move
+
+    def dispute(self, line: int) -> None:
+        field = "blocked" if self.c.major <= 17 else "no_followup"
+        self.c.call("account.move.line", "write", ids=[line], vals={field: True})
+
+
+class Scoped:
+    """A Source that only sees the partners a test created (a real database holds other data too)."""
+
+    def __init__(self, source, partners: list[int]):
+        self.source, self.ids = source, {str(p) for p in partners}
+
+    def fetch(self, as_of: date) -> Ledger:
+        led = self.source.fetch(as_of)
+        return Ledger(customers=[c for c in led.customers if c.id in self.ids],
+                      receivables=[r for r in led.receivables if r.customer_id in self.ids],
+                      history=[h for h in led.history if h.customer_id in self.ids],
+                      plans=led.plans, credits=[c for c in led.credits if c.customer_id in self.ids],
+                      rejected=led.rejected)
+
+    def apply(self, op):
+        return self.source.apply(op)
+
+
+def weekdays(start: date, days: int):
+    for i in range(days):
+        d = start + timedelta(days=i)
+        if d.weekday() < 5:
+            yield d

@@ -1,0 +1,162 @@
+"""Contract suite of the Odoo adapter: the same tests against the emulator (CI) and a real Odoo
+(ODOO_URL set). Data is created through the external API, then read and written back by Relance."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from books import Books, Scoped, weekdays
+
+from adapters.odoo.source import OdooSource
+from connector import run
+from connector.keys import PREFIX
+from connector.policy import load_policy
+
+A = date(2026, 3, 2)  # a Monday; the shipped rate tables cover the whole scenario
+
+
+@pytest.fixture(scope="module")
+def source(odoo):
+    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=30)
+    src.client.connect()
+    yield src
+    src.close()
+
+
+@pytest.fixture(scope="module")
+def init_log(source):
+    first = source.init()
+    second = source.init()
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def books(source, init_log):
+    b = Books(source.client)
+    b.full = b.partner("Contract Full")
+    b.noemail = b.partner("Contract NoEmail", email=False)
+    b.partial = b.partner("Contract Partial")
+    b.disputed = b.partner("Contract Disputed")
+    b.i1, b.i1_lines = b.invoice(b.full, A - timedelta(days=60), "1000.00", due=A - timedelta(days=30))
+    b.i2, b.i2_lines = b.invoice(b.full, A - timedelta(days=10), "1000.00", installments=True)
+    b.i3, b.i3_lines = b.invoice(b.noemail, A - timedelta(days=20), "400.00", due=A - timedelta(days=2))
+    b.i4, b.i4_lines = b.invoice(b.partial, A - timedelta(days=50), "2000.00", due=A - timedelta(days=20))
+    b.pay(b.partial, b.i4_lines[0], "800.00", A - timedelta(days=5))
+    b.i5, b.i5_lines = b.invoice(b.disputed, A - timedelta(days=70), "500.00", due=A - timedelta(days=40))
+    b.dispute(b.i5_lines[0])
+    return b
+
+
+def test_connect_reports_version_and_protocol(source, odoo):
+    assert source.client.uid and source.client.server_version
+    if odoo.protocol != "auto":
+        assert source.client.protocol == odoo.protocol
+
+
+def test_init_is_idempotent_and_finds_what_it_created(init_log):
+    first, second = init_log
+    assert not any(line.startswith("missing") for line in second)
+    assert not any(line.startswith("created") for line in second)
+    assert sum(line.startswith("found") for line in second) >= sum(line.startswith(("created", "found")) for line in first) - 0
+
+
+def test_check_reports_rights_and_setup(source):
+    results = {name: (ok, detail) for name, ok, detail in source.check()}
+    assert results["connect"][0]
+    assert results["setup objects"] == (True, "all found")
+    assert results["read account.move.line"][0]
+
+
+def test_fetch_reads_installments_settlements_flags_and_customers(source, books):
+    led = Scoped(source, books.partners).fetch(A)
+    recs = {r.id: r for r in led.receivables}
+    inst = sorted((recs[str(i)] for i in books.i2_lines), key=lambda r: r.due_date)
+    assert len(inst) == 2 and inst[0].invoice_id == inst[1].invoice_id == str(books.i2)
+    assert [r.amount for r in inst] == [Decimal("300.00"), Decimal("700.00")]
+    assert inst[1].due_date == A - timedelta(days=10) + timedelta(days=60)
+    partial = recs[str(books.i4_lines[0])]
+    assert partial.open_amount == Decimal("1200.00") and partial.amount == Decimal("2000.00")
+    assert [(s.date, s.amount, s.kind) for s in partial.settlements] == [(A - timedelta(days=5), Decimal("800.00"), "payment")]
+    assert recs[str(books.i5_lines[0])].disputed
+    customers = {c.id: c for c in led.customers}
+    assert customers[str(books.noemail)].has_email is False and customers[str(books.full)].has_email
+    assert customers[str(books.full)].kind == "company" and customers[str(books.full)].lang == "fr_FR"
+    assert all(r.currency == "EUR" for r in inst)
+
+
+def _markers(client, partners, model="mail.message"):
+    rows = client.call("mail.message", "search_read",
+                       domain=[("body", "ilike", f"[{PREFIX}")], fields=["body", "model", "res_id"])
+    return rows
+
+
+def test_daily_runs_escalate_once_per_level_and_a_rerun_writes_nothing(source, books):
+    policy = load_policy("fr-b2b")
+    scoped = Scoped(source, books.partners)
+    written = []
+    last = None
+    for day in weekdays(A, 45):
+        result = run(scoped, policy, day, dry_run=False)
+        assert result.failed == [], [f.reason for f in result.failed]
+        written.extend(d.key for d in result.done)
+        last = day
+    assert len(written) == len(set(written)), "an operation was written twice"
+    again = run(scoped, policy, last, dry_run=False)
+    assert again.plan.operations == [] and again.done == []
+
+    led = scoped.fetch(last)
+    actions = [h for h in led.history if h.kind == "action"]
+    per_customer = Counter((h.customer_id, h.level) for h in actions)
+    assert all(n == 1 for n in per_customer.values()), per_customer
+    full_levels = sorted(h.level for h in actions if h.customer_id == str(books.full))
+    assert full_levels[:4] == [2, 3, 4, 5]  # call, email, letter, first formal notice (courtesy was skipped)
+    disputed = str(books.i5_lines[0])
+    assert not any(disputed in h.receivable_ids for h in actions)
+    channels = {h.channel for h in actions if h.customer_id == str(books.noemail)}
+    assert "email" not in channels  # no email on file: the policy's fallbacks
+
+    client = source.client
+    penalties = client.call("account.move", "search_read", domain=[("ref", "ilike", PREFIX), ("partner_id", "in", books.partners)],
+                            fields=["ref", "state", "amount_total", "invoice_origin"])
+    assert penalties, "the formal notice level should have triggered a penalty invoice"
+    assert len({p["ref"] for p in penalties}) == len(penalties)
+    assert all(p["state"] == "draft" for p in penalties)
+    pen_hist = [h for h in led.history if h.kind == "penalty"]
+    assert {h.penalty for h in pen_hist} >= {"interest", "indemnity"}
+    assert sum(h.amount for h in pen_hist if h.penalty == "indemnity") == Decimal(40) * len(
+        {p["invoice_origin"] for p in penalties})
+
+    letters = client.call("ir.attachment", "search_read",
+                          domain=[("res_model", "=", "res.partner"), ("res_id", "in", books.partners),
+                                  ("mimetype", "=", "application/pdf")], fields=["name"])
+    assert len(letters) == len({a["name"] for a in letters}) >= 1
+    activities = client.call("mail.activity", "search_read",
+                             domain=[("res_id", "in", books.partners), ("res_model", "=", "res.partner"),
+                                     ("note", "ilike", PREFIX)], fields=["activity_type_id", "note"],
+                             context={"active_test": False})
+    assert activities and len(activities) == len({a["note"] for a in activities})
+
+
+def test_interrupted_between_any_two_writes_then_rerun_completes_without_duplicates(source):
+    books = Books(source.client)
+    for i in range(3):
+        p = books.partner(f"Crash {i}", email=i != 1)
+        books.invoice(p, A - timedelta(days=80), f"{900 + i}.00", due=A - timedelta(days=45))
+    scoped = Scoped(source, books.partners)
+    policy = load_policy("fr-b2b")
+    day = A + timedelta(days=1)
+    planned = {op.key for op in run(scoped, policy, day).plan.operations}
+    assert planned
+    done: list[str] = []
+    for _ in range(len(planned) + 1):  # stop right after each write, as a kill between two writes would
+        writes = []
+        result = run(scoped, policy, day, dry_run=False, should_stop=lambda: len(writes) >= 1,
+                     on_progress=lambda i, n: writes.append(i))
+        done.extend(d.key for d in result.done)
+        if not result.plan.operations:
+            break
+    assert sorted(done) == sorted(planned)  # nothing missing, nothing doubled
+    assert run(scoped, policy, day).plan.operations == []
