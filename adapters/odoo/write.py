@@ -135,9 +135,12 @@ class Writer:
         token = search_token(op.key)
         late = _id(op.target_id, "invoice")
         domain = [("ref", "ilike", token)]
-        found = self.client.call("account.move", "search_read", domain=domain, fields=["id", "name", "state"], limit=1)
+        found = self.client.call("account.move", "search_read", domain=domain,
+                                 fields=["id", "name", "state", "invoice_line_ids"], limit=1)
         if found:
             move = found[0]
+            if not move["invoice_line_ids"] and move["state"] == "draft":  # a debit note cut off before its lines
+                self._write_lines(move["id"], op, token, late)
         elif self.mapping.penalties.mode == "debit_note" and op.currency == self._move_currency(late):
             move = self._debit_note(op, token, late, domain)
         else:
@@ -169,9 +172,12 @@ class Writer:
             if not found:
                 raise
             move_id = int(found[0]["id"])
+        self._write_lines(move_id, op, token, late)
+        return self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
+
+    def _write_lines(self, move_id: int, op: Operation, token: str, late: int) -> None:
         lines = self._penalty_values(op, token, late)["invoice_line_ids"]
         self.client.call("account.move", "write", ids=[move_id], vals={"invoice_line_ids": [(5, 0, 0), *lines]})
-        return self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
 
     def _penalty_values(self, op: Operation, token: str, late: int) -> dict:
         if not self.res.journal:
