@@ -28,6 +28,7 @@ class Plan:
     operations: list[Operation] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     errors: list[Skip] = field(default_factory=list)
+    quiet: str | None = None  # why the as-of date is a day without contact, if it is
 
 
 def next_level(levels: tuple[Level, ...], p: Position, escalation: str, as_of: date) -> int:
@@ -159,23 +160,34 @@ def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: d
     return [o for o in ops if o.key not in postponed]
 
 
-def make_plan(rec: Reconciliation, policy: Policy) -> Plan:
-    as_of = rec.as_of
-    plan = Plan(as_of=as_of)
-    quiet = quiet_reason(policy.contact, as_of)
+def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
+    """Add one customer's operations (and what is postponed or held, with why) to the plan."""
+    if acc.customer.excluded:
+        if any(p.status == "overdue" for p in acc.positions):
+            plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
+                                     reason="customer excluded from follow-up"))
+        return
+    ops = _action_operations(acc, policy, plan.as_of, plan)
+    plan.operations.extend(_limit_contacts(acc, ops, policy, plan.as_of, plan.quiet, plan))
+    ops, skipped, errors = penalty_operations(acc, policy, plan.as_of)
+    plan.operations.extend(ops)
+    plan.skipped.extend(skipped)
+    plan.errors.extend(errors)
+
+
+def new_plan(policy: Policy, as_of: date) -> Plan:
+    return Plan(as_of=as_of, quiet=quiet_reason(policy.contact, as_of))
+
+
+def add_orphans(plan: Plan, rec: Reconciliation) -> None:
     for r in rec.orphans:
         plan.skipped.append(Skip(customer_id=r.customer_id, record=f"invoice {r.number}",
                                  reason=f"customer {r.customer_id} was not read"))
+
+
+def make_plan(rec: Reconciliation, policy: Policy) -> Plan:
+    plan = new_plan(policy, rec.as_of)
+    add_orphans(plan, rec)
     for acc in rec.accounts:
-        if acc.customer.excluded:
-            if any(p.status == "overdue" for p in acc.positions):
-                plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
-                                         reason="customer excluded from follow-up"))
-            continue
-        ops = _action_operations(acc, policy, as_of, plan)
-        plan.operations.extend(_limit_contacts(acc, ops, policy, as_of, quiet, plan))
-        ops, skipped, errors = penalty_operations(acc, policy, as_of)
-        plan.operations.extend(ops)
-        plan.skipped.extend(skipped)
-        plan.errors.extend(errors)
+        plan_account(acc, policy, plan)
     return plan

@@ -7,6 +7,7 @@ were reached, so no state of ours is needed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -161,7 +162,10 @@ def _index_history(history: list[HistoryEntry]) -> tuple[dict[str, list[HistoryE
     return by_customer, reached
 
 
-def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
+def reconcile(ledger: Ledger, policy: Policy, as_of: date,
+              on_account: Callable[[Account], None] | None = None) -> Reconciliation:
+    """Every customer's account; `on_account` sees each as soon as it is built (planning it while its
+    records are still in the CPU cache made a million-receivable plan markedly faster)."""
     by_customer: dict[str, list[Receivable]] = defaultdict(list)
     for r in ledger.receivables:
         by_customer[r.customer_id].append(r)
@@ -241,8 +245,11 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date) -> Reconciliation:
             done, last = reached.get(r.id, _NOTHING)
             lim, near = limitation(r.due_date)
             positions.append(Position(r, st[0], late, st[1], due, done, last, hold, lim, near))
-        accounts.append(Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
-                                open_by_currency=dict(open_by_currency), plan_note=plan_note,
-                                history=history_by_customer.get(customer.id, [])))
+        account = Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
+                          open_by_currency=dict(open_by_currency), plan_note=plan_note,
+                          history=history_by_customer.get(customer.id, []))
+        accounts.append(account)
+        if on_account:
+            on_account(account)
     orphans = [r for cid, recs in by_customer.items() if cid not in known for r in recs]
     return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)

@@ -15,7 +15,7 @@ from datetime import date
 
 from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
 from connector.models import Ledger, Operation, Skip
-from connector.plan import Plan, make_plan
+from connector.plan import Plan, add_orphans, new_plan, plan_account
 from connector.policy import Policy
 from connector.protocol import Source
 from connector.reconcile import Reconciliation, reconcile
@@ -66,9 +66,11 @@ def frozen_heap() -> Iterator[None]:
 
 
 def plan_ledger(ledger: Ledger, policy: Policy, as_of: date) -> tuple[Reconciliation, Plan]:
+    plan = new_plan(policy, as_of)
     with frozen_heap():
-        rec = reconcile(ledger, policy, as_of)
-        return rec, make_plan(rec, policy)
+        rec = reconcile(ledger, policy, as_of, on_account=lambda acc: plan_account(acc, policy, plan))
+    add_orphans(plan, rec)
+    return rec, plan
 
 
 def describe(op: Operation) -> str:

@@ -1,0 +1,431 @@
+"""`relance`: check, init, plan, run, daemon, penalty, report and demo.
+
+Exit codes: 0 ok, 1 some items failed, 2 bad config or usage, 3 a source cannot be reached (the
+highest wins when tenants differ). No traceback reaches the user: a known error prints one line,
+an unexpected one its type and message (the traceback only with -v).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from connector.errors import ConfigError, RateMissing, RelanceError
+from connector.logs import redact
+
+log = logging.getLogger("relance.cli")
+
+
+# -- output helpers ---------------------------------------------------------------------------------
+
+def say(text: str = "") -> None:
+    print(redact(text), flush=True)
+
+
+def err(text: str) -> None:
+    print(redact(f"relance: {text}"), file=sys.stderr, flush=True)
+
+
+def table(rows: list[list[str]], headers: list[str], right: set[int] = frozenset()) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    fmt = lambda r: "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)  # noqa: E731
+                              for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+    return [fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, rows)]
+
+
+def money(amount: Decimal, currency: str = "") -> str:
+    from connector.money import fmt, is_currency
+
+    if currency and is_currency(currency):
+        return fmt(amount, currency)
+    return f"{amount.quantize(Decimal('0.01')):,}" + (f" {currency}" if currency else "")
+
+
+def dump_json(data: object) -> None:
+    say(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+# -- argument types ---------------------------------------------------------------------------------
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    return value
+
+
+def payment(text: str) -> tuple[date, Decimal]:
+    day, sep, amount = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected DATE:AMOUNT, e.g. 2025-08-15:4000")
+    return iso_date(day), decimal(amount)
+
+
+# -- tenants ----------------------------------------------------------------------------------------
+
+def load_tenants(args) -> tuple[list, dict]:
+    from connector.config import load_config, load_secrets
+    from connector.logs import register_secret
+
+    dep = load_config(args.config)
+    tenants = dep.select(args.tenant)
+    secrets = load_secrets(dep, tenants)
+    for value in secrets.values():
+        register_secret(value.get_secret_value())
+    return tenants, secrets
+
+
+def for_each_tenant(args, work: Callable, on_error: Callable[[object, RelanceError | Exception, int], None] | None = None) -> int:
+    """Call `work(tenant, secrets)` -> exit code for each tenant; an error of one tenant never stops the next."""
+    from connector.daemon import error_code
+
+    tenants, secrets = load_tenants(args)
+    worst = 0
+    for tenant in tenants:
+        try:
+            code = work(tenant, secrets)
+        except Exception as exc:  # noqa: BLE001 - reported per tenant, the others go on
+            code = error_code(exc)
+            if on_error:
+                on_error(tenant, exc, code)
+            else:
+                err(f"tenant {tenant.name}: {describe_error(exc, args.verbose)}")
+        worst = max(worst, code)
+    return worst
+
+
+def describe_error(exc: BaseException, verbose: int = 0) -> str:
+    if isinstance(exc, RelanceError):
+        return str(exc)
+    if verbose:
+        log.error("unexpected error", exc_info=exc)
+    return f"unexpected {type(exc).__name__}: {exc}" + ("" if verbose else " (run with -v for the traceback)")
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    from adapters.registry import open_source
+    from connector.policy import load_policy
+
+    def work(tenant, secrets) -> int:
+        say(f"tenant {tenant.name} ({tenant.system}, {tenant.url or tenant.realm_id})")
+        policy = load_policy(tenant.policy)
+        say(f"  ok    policy: {policy.name} ({policy.jurisdiction}, {policy.currency}, {len(policy.segments)} segment(s))")
+        say(f"  ok    schedule: {tenant.schedule.describe()} ({tenant.timezone})")
+        source = open_source(tenant, secrets)
+        try:
+            rows = source.check()
+        finally:
+            source.close()
+        for name, ok, detail in rows:
+            say(f"  {'ok  ' if ok else 'FAIL'}  {name}: {detail}")
+        if rows and rows[0][0] == "connect" and not rows[0][1]:
+            return 3
+        return 0 if all(ok for _, ok, _ in rows) else 1
+
+    return for_each_tenant(args, work)
+
+
+def cmd_init(args) -> int:
+    from adapters.registry import open_source
+
+    def work(tenant, secrets) -> int:
+        say(f"tenant {tenant.name}:")
+        source = open_source(tenant, secrets)
+        try:
+            lines = source.init()
+        finally:
+            source.close()
+        for line in lines:
+            say(f"  {line}")
+        return 1 if any(line.startswith("missing") for line in lines) else 0
+
+    return for_each_tenant(args, work)
+
+
+def result_json(name: str, result) -> dict:
+    return {"tenant": name, "as_of": result.as_of.isoformat(), "dry_run": result.dry_run, "counts": result.counts(),
+            "operations": [op.model_dump(mode="json") for op in result.plan.operations],
+            "done": [d.__dict__ for d in result.done],
+            "skipped": [s.model_dump(mode="json") for s in result.skipped],
+            "failed": [s.model_dump(mode="json") for s in result.failed],
+            "stopped": result.stopped, "exit_code": result.exit_code}
+
+
+def op_label(op) -> tuple[str, str]:
+    if op.kind == "penalty":
+        return "penalty", ", ".join(sorted({ln.kind for ln in op.lines}))
+    return op.channel or "", f"{op.level} {op.level_name}"
+
+
+def plan_lines(result, verbose: int = 0, limit: int | None = None) -> list[str]:
+    by_customer: dict[tuple[str, str], list] = defaultdict(list)
+    for op in result.plan.operations:
+        by_customer[(op.customer_name, op.customer_id)].append(op)
+    out = []
+    for n, ((name, cid), ops) in enumerate(sorted(by_customer.items())):
+        if limit is not None and n >= limit:
+            out.append(f"… and {len(by_customer) - limit} more customer(s)")
+            break
+        out.append(f"{name} (customer {cid})")
+        rows = [[op_label(op)[0], op_label(op)[1], money(op.amount, op.currency), op.reason] for op in ops]
+        out.extend("  " + line for line in table(rows, ["what", "level", "amount", "reason"], {2})[2:])
+    skipped = [*result.skipped]
+    if skipped:
+        out.append(f"skipped: {len(skipped)}" + ("" if verbose else " (-v lists them)"))
+        if verbose:
+            out.extend(f"  {s.record}: {s.reason}" for s in skipped)
+    for f in result.failed:
+        out.append(f"FAILED {f.record}: {f.reason}")
+    return out
+
+
+def cmd_plan(args) -> int:
+    from connector.daemon import run_tenant
+
+    docs = []
+
+    def work(tenant, secrets) -> int:
+        result = run_tenant(tenant, secrets, args.as_of, dry_run=True)
+        if args.json:
+            docs.append(result_json(tenant.name, result))
+        else:
+            c = result.counts()
+            say(f"== {tenant.name}: plan as of {result.as_of}: {c['planned']} operation(s), "
+                f"{c['skipped']} skipped, {c['failed']} failed")
+            for line in plan_lines(result, args.verbose):
+                say(line)
+        return result.exit_code
+
+    def on_error(tenant, exc, code) -> None:
+        if args.json:
+            docs.append({"tenant": tenant.name, "error": describe_error(exc), "exit_code": code})
+        err(f"tenant {tenant.name}: {describe_error(exc, args.verbose)}")
+
+    code = for_each_tenant(args, work, on_error)
+    if args.json:
+        dump_json({"tenants": docs})
+    return code
+
+
+def written_summary(result) -> list[str]:
+    ops = {op.key: op for op in result.plan.operations}
+    per_channel: dict[str, int] = defaultdict(int)
+    for d in result.done:
+        per_channel[op_label(ops[d.key])[0] if d.key in ops else "?"] += 1
+    c = result.counts()
+    head = (f"wrote {c['done']} of {c['planned']} operation(s)"
+            + (f" ({', '.join(f'{k} {v}' for k, v in sorted(per_channel.items()))})" if per_channel else "")
+            + f"; {c['skipped']} skipped, {c['failed']} failed" + ("; STOPPED before the end" if result.stopped else ""))
+    return [head]
+
+
+def cmd_run(args) -> int:
+    from connector.daemon import StopFlag, run_tenant
+    from connector.progress import Progress
+
+    stop = StopFlag()
+    stop.install()
+
+    def work(tenant, secrets) -> int:
+        bar = Progress(f"{tenant.name}: writing")
+        try:
+            result = run_tenant(tenant, secrets, args.as_of, dry_run=False, should_stop=stop, on_progress=bar)
+        finally:
+            bar.close()
+        if args.json:
+            dump_json(result_json(tenant.name, result))
+            return result.exit_code
+        say(f"== {tenant.name}: run as of {result.as_of}: " + written_summary(result)[0])
+        for d in result.done if args.verbose else ():
+            say(f"  {d.what} -> {d.ref}")
+        for f in result.failed:
+            say(f"  FAILED {f.record}: {f.reason}")
+        return result.exit_code
+
+    try:
+        return for_each_tenant(args, work)
+    finally:
+        stop.restore()
+
+
+def cmd_daemon(args) -> int:
+    from connector.daemon import serve
+
+    tenants, secrets = load_tenants(args)
+    return serve(tenants, secrets, once=args.once, as_of=args.as_of)
+
+
+def aged_balance(rec) -> list[dict]:
+    """Open amounts per customer, currency and aging bucket (paid items excluded)."""
+    from connector.reconcile import BUCKETS
+
+    rows = []
+    for acc in rec.accounts:
+        per: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, Decimal(0)))
+        for p in acc.positions:
+            if p.status != "paid" and p.receivable.open_amount > 0:
+                per[p.receivable.currency][p.bucket] += p.receivable.open_amount
+        for cur, buckets in sorted(per.items()):
+            rows.append({"customer_id": acc.customer.id, "customer": acc.customer.name, "currency": cur,
+                         "buckets": buckets, "total": sum(buckets.values(), Decimal(0))})
+    return sorted(rows, key=lambda r: (-r["total"], r["customer"]))
+
+
+def aging_lines(rows: list[dict], limit: int | None = None) -> list[str]:
+    from connector.reconcile import BUCKETS
+
+    shown = rows if limit is None else rows[:limit]
+    body = [[r["customer"][:40], r["currency"], *(money(r["buckets"][b]) for b in BUCKETS), money(r["total"])]
+            for r in shown]
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for r in rows:
+        for b in BUCKETS:
+            totals[r["currency"]][b] += r["buckets"][b]
+    for cur, t in sorted(totals.items()):
+        body.append([f"TOTAL ({len(rows)} lines)" if limit is None or len(rows) <= limit else
+                     f"TOTAL (all {len(rows)} lines)", cur, *(money(t[b]) for b in BUCKETS), money(sum(t.values(), Decimal(0)))])
+    return table(body, ["customer", "cur", *BUCKETS, "total"], set(range(2, len(BUCKETS) + 3)))
+
+
+def cmd_report(args) -> int:
+    from connector.daemon import run_tenant
+
+    docs = []
+
+    def work(tenant, secrets) -> int:
+        result = run_tenant(tenant, secrets, args.as_of, dry_run=True)
+        rows = aged_balance(result.reconciliation)
+        if args.json:
+            docs.append({"tenant": tenant.name, "as_of": result.as_of.isoformat(), "aged_balance": rows})
+        else:
+            say(f"== {tenant.name}: aged balance as of {result.as_of}")
+            for line in aging_lines(rows):
+                say(line)
+        return 0
+
+    code = for_each_tenant(args, work)
+    if args.json:
+        dump_json({"tenants": docs})
+    return code
+
+
+def cmd_penalty(args) -> int:
+    from connector.penalty_cli import compute, penalty_lines
+
+    try:
+        doc = compute(args)
+    except RateMissing as exc:
+        err(str(exc))
+        return 1
+    if args.json:
+        dump_json(doc)
+    else:
+        for line in penalty_lines(doc):
+            say(line)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from adapters.odoo.demo_run import run_demo
+
+    return run_demo(as_of=args.as_of or date.today(), version=args.odoo_version, verbose=args.verbose)
+
+
+# -- parser -----------------------------------------------------------------------------------------
+
+def _globals(p: argparse.ArgumentParser, suppress: bool) -> None:
+    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
+    p.add_argument("--config", metavar="FILE", default=d("relance.yaml"), help="deployment file (default ./relance.yaml)")
+    p.add_argument("--tenant", metavar="NAME", action="append", default=d(None), help="only this tenant (repeatable)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=iso_date, default=d(None),
+                   help="the day to act as of (default: today in the tenant's timezone)")
+    p.add_argument("--log-format", choices=["text", "json"], default=d("text"))
+    p.add_argument("-v", "--verbose", action="count", default=d(0))
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's usage errors: exit code 2, as for a bad config
+        self.print_usage(sys.stderr)
+        err(message)
+        raise SystemExit(2)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = Parser(prog="relance", description="Follow-up of unpaid invoices, written back into Odoo or QuickBooks.")
+    _globals(p, suppress=False)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        _globals(sp, suppress=True)
+        sp.set_defaults(func=func)
+        return sp
+
+    add("check", cmd_check, "validate the config and check each tenant: connection, access rights, setup")
+    add("init", cmd_init, "create what Relance needs in each source system (idempotent)")
+    add("plan", cmd_plan, "dry run: every operation a run would write").add_argument("--json", action="store_true")
+    add("run", cmd_run, "read, reconcile and write back").add_argument("--json", action="store_true")
+    add("daemon", cmd_daemon, "run each tenant on its schedule until SIGTERM").add_argument(
+        "--once", action="store_true", help="run every tenant once and exit")
+    add("report", cmd_report, "aged balance per customer and bucket").add_argument("--json", action="store_true")
+    pen = add("penalty", cmd_penalty, "compute the late-payment interest and indemnity for one invoice")
+    pen.add_argument("--amount", type=decimal, required=True, help="invoice amount (tax included)")
+    pen.add_argument("--due", type=iso_date, required=True, metavar="YYYY-MM-DD", help="due date")
+    pen.add_argument("--payment", type=payment, action="append", default=[], metavar="DATE:AMOUNT",
+                     help="a payment received, e.g. 2025-08-15:4000 (repeatable)")
+    pen.add_argument("--jurisdiction", default="fr-b2b", help="statutory rules (default fr-b2b)")
+    pen.add_argument("--currency", help="invoice currency (default: the jurisdiction's indemnity currency, else EUR)")
+    pen.add_argument("--contract-rate", type=decimal, metavar="PERCENT", help="contractual annual rate")
+    pen.add_argument("--day-count", choices=["actual/365", "actual/360", "actual/actual"], default="actual/365")
+    pen.add_argument("--notice", type=iso_date, metavar="YYYY-MM-DD",
+                     help="date of the formal notice, where interest runs from it (fr-b2c)")
+    pen.add_argument("--json", action="store_true")
+    demo = add("demo", cmd_demo, "run Relance on a bundled Odoo emulator with a demo French SME ledger")
+    demo.add_argument("--odoo-version", choices=["17.0", "19.0"], default="17.0")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from connector import logs
+
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    logs.setup(args.log_format, args.verbose)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        err(str(exc))
+        return 2
+    except RelanceError as exc:
+        err(describe_error(exc))
+        return 1
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback to the user unless -v
+        err(describe_error(exc, args.verbose))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
