@@ -120,6 +120,8 @@ class OdooClient:
             return self._json2(model, method, body, idempotent)
         if method == "create":  # model_create_multi takes vals_list positionally on every version
             args: list = [kwargs.pop("vals_list")]
+        elif method == "write":  # some overrides name it otherwise (ResPartner.write() got ... 'vals')
+            args = [ids, kwargs.pop("vals")]
         else:
             args = [ids] if ids is not None else []
         return self._xmlrpc("object", "execute_kw", [self.db, self.uid, self._secret, model, method, args, kwargs],
@@ -181,8 +183,10 @@ class OdooClient:
                 (result,), _ = xmlrpc.client.loads(resp.content, use_builtin_types=True)
                 return result
             except xmlrpc.client.Fault as fault:
-                if "cannot marshal None" in str(fault.faultString):
-                    return None  # Odoo ran and committed the method; only the None result failed to marshal
+                if "cannot marshal" in str(fault.faultString):
+                    # Odoo ran and committed the method, then could not marshal its result (None, or a
+                    # recordset from a method without @api.returns): the call succeeded, result unknown.
+                    return None
                 name, message = _fault_message(fault)
                 if fault.faultCode == 3 or "AccessDenied" in name:
                     raise OdooAuthError(f"Odoo at {self.url} refused the credentials of {self.login!r}") from None

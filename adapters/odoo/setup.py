@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.odoo.client import OdooClient
-from adapters.odoo.errors import OdooError
+from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.mapping import OdooMapping, XmlRef
 
 
@@ -19,15 +19,25 @@ class Resolved:
     excluded_tag: int | None = None
     hold_tag: int | None = None
     journal: int | None = None
-    models: dict[str, int] = field(default_factory=dict)  # ir.model ids
     missing: list[str] = field(default_factory=list)
 
 
 def xmlid_lookup(client: OdooClient, xmlid: str) -> int | None:
+    """Needs read access to ir.model.data, which Odoo grants to administrators only."""
     module, _, name = xmlid.partition(".")
     rows = client.call("ir.model.data", "search_read", domain=[("module", "=", module), ("name", "=", name)],
                        fields=["res_id", "model"], limit=1)
     return int(rows[0]["res_id"]) if rows else None
+
+
+def _natural_lookup(client: OdooClient, model: str, values: dict) -> int | None:
+    """Without admin rights, find a setup record by what identifies it: a product's internal
+    reference, or the name of a tag or an activity type."""
+    key = "default_code" if "default_code" in values else "name"
+    if not values.get(key):
+        return None
+    rows = client.call(model, "search_read", domain=[(key, "=", values[key])], fields=["id"], limit=1)
+    return int(rows[0]["id"]) if rows else None
 
 
 def _bind(client: OdooClient, xmlid: str, model: str, res_id: int) -> None:
@@ -42,16 +52,28 @@ def _ensure(client: OdooClient, ref: XmlRef, model: str, values: dict, create: b
     between leaves an orphan found again by name rather than a dangling XML ID)."""
     if not ref.xmlid:
         return None
-    found = xmlid_lookup(client, ref.xmlid)
+    try:
+        found = xmlid_lookup(client, ref.xmlid)
+    except OdooAccessError:
+        if create:
+            raise OdooAccessError("`relance init` creates XML IDs and needs an administrator's credentials "
+                                  "(Settings / Administration rights); daily runs need only the API user") from None
+        if not values and not ref.name:  # one of Odoo's own records: Odoo resolves its XML ID when used
+            log.append(f"{what}: {ref.xmlid}, resolved by Odoo when used")
+            return None
+        found = _natural_lookup(client, model, values or {"name": ref.name})
+        if found:
+            log.append(f"found {what} by {'reference' if 'default_code' in (values or {}) else 'name'} ({model} {found})")
+            return found
+        out.missing.append(f"{what} ({ref.xmlid}): run `relance init` with an administrator")
+        return None
     if found:
         log.append(f"found {what} ({ref.xmlid} = {model} {found})")
         return found
     if not create or not values:
         out.missing.append(f"{what} ({ref.xmlid}): run `relance init`")
         return None
-    same = client.call(model, "search_read", domain=[("name", "=", values["name"])], fields=["id"], limit=1,
-                       context={"active_test": False})
-    res_id = int(same[0]["id"]) if same else client.call(model, "create", vals_list=[values])[0]
+    res_id = _natural_lookup(client, model, values) or client.call(model, "create", vals_list=[values])[0]
     _bind(client, ref.xmlid, model, res_id)
     log.append(f"created {what} ({ref.xmlid} = {model} {res_id})")
     return res_id
@@ -59,10 +81,6 @@ def _ensure(client: OdooClient, ref: XmlRef, model: str, values: dict, create: b
 
 def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool) -> tuple[Resolved, list[str]]:
     out, log = Resolved(), []
-    for model in ("res.partner", "account.move"):
-        rows = client.call("ir.model", "search_read", domain=[("model", "=", model)], fields=["id"], limit=1)
-        if rows:
-            out.models[model] = int(rows[0]["id"])
     for channel, ref in mapping.activities.items():
         values = dict(ref.create or {})
         if values:

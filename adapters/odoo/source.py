@@ -78,6 +78,10 @@ class OdooSource:
             out.append(self._right(model, operation))
         res, _ = ensure_all(self.client, self.mapping, create=False)
         out.append(("setup objects", not res.missing, "all found" if not res.missing else "; ".join(res.missing)))
+        try:
+            out.append(("sender email", True, Writer(self.client, self.mapping, res, "").sender()))
+        except RelanceError as exc:
+            out.append(("sender email", False, str(exc)))
         return out
 
     def _right(self, model: str, operation: str) -> tuple[str, bool, str]:

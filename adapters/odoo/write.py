@@ -36,6 +36,7 @@ class Writer:
         self.client, self.mapping, self.res, self.company = client, mapping, resolved, company
         self._currencies: dict[str, int] = {}
         self._partner_fields: set[str] | None = None
+        self._sender: str | None = None
 
     # -- entry point ----------------------------------------------------------------------------
     def apply(self, op: Operation) -> str:
@@ -81,24 +82,30 @@ class Writer:
         return head + ": " + "; ".join(done) if done else head
 
     def _ensure_activity(self, op: Operation, target: tuple[str, int], token: str, summary: str, note: str) -> int:
+        """Through the record's `activity_schedule`, which resolves the activity type's XML ID and the
+        ir.model id server-side, so the API user needs no access to ir.model or ir.model.data."""
         model, res_id = target
-        found = self.client.call("mail.activity", "search_read",
-                                 domain=[("res_model", "=", model), ("res_id", "=", res_id), ("note", "ilike", token)],
-                                 fields=["id"], limit=1, context={"active_test": False})
+        domain = [("res_model", "=", model), ("res_id", "=", res_id), ("note", "ilike", token)]
+        found = self.client.call("mail.activity", "search_read", domain=domain, fields=["id"], limit=1,
+                                 context={"active_test": False})
         if found:
             return int(found[0]["id"])
-        type_id = self.res.activity_types.get(op.channel)
-        if not type_id:
-            raise ItemError(f"no activity type for {op.channel}: run `relance init` (mapping activities.{op.channel})")
-        values: dict[str, Any] = {
-            "res_model_id": self.res.models[model], "res_id": res_id, "activity_type_id": type_id,
-            "date_deadline": (op.deadline or op.as_of).isoformat(), "summary": summary[:250],
-            "note": note + f"<p><small>Ref. {token}</small></p>",
-        }
+        ref = self.mapping.activities.get(op.channel)
+        if ref is None or not ref.xmlid:
+            raise ItemError(f"no activity type for {op.channel} (Odoo mapping activities.{op.channel})")
+        values: dict[str, Any] = {"act_type_xmlid": ref.xmlid, "date_deadline": (op.deadline or op.as_of).isoformat(),
+                                  "summary": summary[:250], "note": note + f"<p><small>Ref. {token}</small></p>"}
         if op.collector and op.collector.isdigit():
             values["user_id"] = int(op.collector)
-        return self._create_once("mail.activity", values,
-                                 [("res_model", "=", model), ("res_id", "=", res_id), ("note", "ilike", token)])
+        try:
+            self.client.call(model, "activity_schedule", ids=[res_id], **values)
+        except OdooAmbiguous:
+            pass  # looked for below
+        found = self.client.call("mail.activity", "search_read", domain=domain, fields=["id"], limit=1,
+                                 context={"active_test": False})
+        if not found:
+            raise OdooError(f"activity for {model} {res_id} was not created", model=model, method="activity_schedule")
+        return int(found[0]["id"])
 
     def _ensure_letter(self, op: Operation, target: tuple[str, int], token: str, subject: str, text: str) -> str:
         model, res_id = target
@@ -217,9 +224,25 @@ class Writer:
                 return int(row["id"])
         return None
 
+    def sender(self) -> str:
+        """Odoo refuses message_post when the author has no email ('please configure the sender's email
+        address'): use the API user's address, else the company's."""
+        if self._sender is None:
+            user = self.client.call("res.users", "read", ids=[self.client.uid], fields=["email", "company_id"])[0]
+            email = user.get("email")
+            if not email and user.get("company_id"):
+                company = self.client.call("res.company", "read", ids=[user["company_id"][0]], fields=["email", "name"])[0]
+                email = company.get("email") and f'"{company["name"]}" <{company["email"]}>'
+            if not email:
+                raise ItemError("neither the API user nor its company has an email address: Odoo cannot post "
+                                "messages; set one in the user's preferences or on the company")
+            self._sender = email
+        return self._sender
+
     def _post(self, target: tuple[str, int], body: str, *, subtype: str, message_type: str, **kw: Any) -> int:
         model, res_id = target
-        kwargs: dict[str, Any] = {"body": body, "message_type": message_type, "subtype_xmlid": subtype, **kw}
+        kwargs: dict[str, Any] = {"body": body, "message_type": message_type, "subtype_xmlid": subtype,
+                                  "email_from": self.sender(), **kw}
         if self.client.major >= 17:
             kwargs["body_is_html"] = True  # since 17 a plain str body is escaped
         result = self.client.call(model, "message_post", ids=[res_id], **kwargs)

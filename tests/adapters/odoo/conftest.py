@@ -17,6 +17,8 @@ class Target:
     login: str
     secret: str
     protocol: str
+    admin_login: str = ""  # `relance init` writes XML IDs: an administrator's job
+    admin_secret: str = ""
     emulator: object | None = None
 
 
@@ -25,7 +27,8 @@ def _real() -> Target | None:
     if not url:
         return None
     return Target(name=f"real:{url}", url=url, db=os.environ.get("ODOO_DB", ""), login=os.environ.get("ODOO_LOGIN", ""),
-                  secret=os.environ.get("ODOO_SECRET", ""), protocol=os.environ.get("ODOO_PROTOCOL", "auto"))
+                  secret=os.environ.get("ODOO_SECRET", ""), protocol=os.environ.get("ODOO_PROTOCOL", "auto"),
+                  admin_login=os.environ.get("ODOO_ADMIN_LOGIN", ""), admin_secret=os.environ.get("ODOO_ADMIN_SECRET", ""))
 
 
 _EMULATED = [("17.0", "xmlrpc"), ("19.0", "json2")]
