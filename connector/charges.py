@@ -72,7 +72,9 @@ def _interest_line(p: Position, policy: Policy, start: date, end: date, istart: 
     )
 
 
-def penalty_operations(acc: Account, policy: Policy, as_of: date) -> tuple[list[Operation], list[Skip], list[Skip]]:
+def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict[str, int] | None = None,
+                       ) -> tuple[list[Operation], list[Skip], list[Skip]]:
+    """`reaching`: the level each receivable reaches through this plan's own actions."""
     pen, rules, c = policy.penalties, policy.rules, acc.customer
     ops: list[Operation] = []
     skipped: list[Skip] = []
@@ -88,7 +90,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date) -> tuple[list[
         if p.hold or p.receivable.is_penalty:
             continue
         if p.status == "overdue":
-            if p.done_level >= from_level:
+            if max(p.done_level, reaching.get(p.receivable.id, 0) if reaching else 0) >= from_level:
                 candidates.append((p, as_of, False))
         elif p.status == "paid" and pen.on_paid_late and p.days_late > 0:
             paid = p.receivable.paid_on

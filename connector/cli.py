@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -243,6 +244,7 @@ def cmd_run(args) -> int:
 
     stop = StopFlag()
     stop.install()
+    docs = []
 
     def work(tenant, secrets) -> int:
         bar = Progress(f"{tenant.name}: writing")
@@ -251,7 +253,7 @@ def cmd_run(args) -> int:
         finally:
             bar.close()
         if args.json:
-            dump_json(result_json(tenant.name, result))
+            docs.append(result_json(tenant.name, result))
             return result.exit_code
         say(f"== {tenant.name}: run as of {result.as_of}: " + written_summary(result)[0])
         for d in result.done if args.verbose else ():
@@ -260,10 +262,18 @@ def cmd_run(args) -> int:
             say(f"  FAILED {f.record}: {f.reason}")
         return result.exit_code
 
+    def on_error(tenant, exc, code) -> None:
+        if args.json:
+            docs.append({"tenant": tenant.name, "error": describe_error(exc), "exit_code": code})
+        err(f"tenant {tenant.name}: {describe_error(exc, args.verbose)}")
+
     try:
-        return for_each_tenant(args, work)
+        code = for_each_tenant(args, work, on_error)
     finally:
         stop.restore()
+    if args.json:
+        dump_json({"tenants": docs})
+    return code
 
 
 def cmd_daemon(args) -> int:
@@ -327,11 +337,100 @@ def cmd_report(args) -> int:
     return code
 
 
-def cmd_penalty(args) -> int:
-    from connector.penalty_cli import compute, penalty_lines
+def penalty_doc(args) -> dict:
+    """The charge for one invoice: interest per period (rounded once, on the total) and the fixed indemnity."""
+    from connector import jurisdictions
+    from connector.models import Settlement
+    from connector.money import is_currency, round_money
+    from connector.penalties import interest_periods, total
 
     try:
-        doc = compute(args)
+        rules = jurisdictions.get(args.jurisdiction)
+    except KeyError as exc:
+        raise ConfigError("--jurisdiction", exc.args[0]) from None
+    currency = (args.currency or (rules.indemnity.currency if rules.indemnity else "EUR")).upper()
+    as_of = args.as_of or date.today()
+    problems = []
+    if not is_currency(currency):
+        problems.append(f"--currency: unknown currency {currency!r}")
+    if args.amount <= 0:
+        problems.append("--amount: must be positive")
+    paid = sorted(args.payment)
+    problems += [f"--payment {d}:{a}: the amount must be positive" for d, a in paid if a <= 0]
+    problems += [f"--payment {d}:{a}: dated after --as-of {as_of}" for d, a in paid if d > as_of]
+    if sum(a for _, a in paid) > args.amount:
+        problems.append("--payment: the payments exceed the amount")
+    if problems:
+        raise ConfigError("relance penalty", problems)
+    settlements = [Settlement(date=d, amount=a) for d, a in paid]
+    cleared, left = None, args.amount  # the day the debt was paid in full, if it was
+    for d, a in paid:
+        left -= a
+        if left <= 0:
+            cleared = d
+            break
+    end = min(as_of, cleared) if cleared else as_of
+    doc = {"jurisdiction": rules.name, "description": rules.description, "amount": str(args.amount),
+           "currency": currency, "due": args.due.isoformat(), "as_of": as_of.isoformat(),
+           "payments": [{"date": d.isoformat(), "amount": str(a)} for d, a in paid],
+           "late": end > args.due, "interest": None, "indemnity": None}
+    total_due = Decimal(0)
+    if rules.interest and end > args.due:
+        start = args.due if rules.interest.starts == "day_after_due" else args.notice
+        if start is None:
+            raise ConfigError("relance penalty", f"under {rules.name} interest runs from the formal notice: give --notice DATE")
+        periods = interest_periods(args.amount, settlements, start, end, rules.interest, interest_start=start,
+                                   contract_rate=args.contract_rate, day_count=args.day_count)
+        amount = round_money(total(periods), currency)
+        total_due += amount
+        doc["interest"] = {"from": start.isoformat(), "to": end.isoformat(), "day_count": args.day_count,
+                           "reference": rules.interest.reference, "margin": str(rules.interest.margin),
+                           "contract_rate": None if args.contract_rate is None else str(args.contract_rate),
+                           "periods": [{"start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days,
+                                        "base": str(p.base), "rate": str(p.rate),
+                                        "amount": str(round_money(p.amount, currency)), "exact": str(p.amount)}
+                                       for p in periods],
+                           "total": str(amount)}
+    if rules.indemnity and end > args.due:
+        ind = rules.indemnity
+        if len(ind.tiers) > 1 and currency != ind.currency:
+            doc["indemnity"] = {"amount": None, "currency": ind.currency,
+                                "note": f"tiers are in {ind.currency}, the invoice in {currency}: not computed"}
+        else:
+            doc["indemnity"] = {"amount": str(ind.amount_for(args.amount)), "currency": ind.currency}
+            if ind.currency == currency:
+                total_due += ind.amount_for(args.amount)
+    doc["total"] = str(total_due)
+    return doc
+
+
+def penalty_lines(doc: dict) -> list[str]:
+    cur = doc["currency"]
+    paid = ", ".join(f"{money(Decimal(p['amount']))} on {p['date']}" for p in doc["payments"]) or "none"
+    out = [f"{doc['jurisdiction']}: {doc['description']}",
+           f"{money(Decimal(doc['amount']), cur)} due {doc['due']}, as of {doc['as_of']}; payments: {paid}"]
+    if not doc["late"]:
+        return [*out, "not paid late: no late-payment charge"]
+    it = doc["interest"]
+    if it:
+        extra = f", contractual rate {it['contract_rate']} %" if it["contract_rate"] else ""
+        out.append(f"interest from {it['from']} to {it['to']} ({it['reference']} + {it['margin']} points{extra}, "
+                   f"{it['day_count']}):")
+        rows = [[p["start"], p["end"], str(p["days"]), money(Decimal(p["base"])), f"{Decimal(p['rate']).normalize():f} %",
+                 money(Decimal(p["amount"]))] for p in it["periods"]]
+        out += ["  " + ln for ln in table(rows, ["from (excl.)", "to", "days", "base", "rate", "interest"], {2, 3, 4, 5})]
+        out.append(f"interest: {money(Decimal(it['total']), cur)} (rounded once, on the exact total)")
+    ind = doc["indemnity"]
+    if ind:
+        out.append(f"fixed recovery indemnity: {money(Decimal(ind['amount']), ind['currency'])}" if ind["amount"]
+                   else f"fixed recovery indemnity: {ind['note']}")
+    out.append(f"total: {money(Decimal(doc['total']), cur)}")
+    return out
+
+
+def cmd_penalty(args) -> int:
+    try:
+        doc = penalty_doc(args)
     except RateMissing as exc:
         err(str(exc))
         return 1
@@ -344,8 +443,11 @@ def cmd_penalty(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from adapters.odoo.demo_run import run_demo
-
+    try:
+        from adapters.odoo.demo import run_demo
+        import adapters.odoo.emulator  # noqa: F401
+    except ImportError as exc:
+        raise RelanceError(f"the bundled Odoo emulator cannot be imported ({exc}): the demo needs it") from None
     return run_demo(as_of=args.as_of or date.today(), version=args.odoo_version, verbose=args.verbose)
 
 
@@ -399,7 +501,8 @@ def parser() -> argparse.ArgumentParser:
                      help="date of the formal notice, where interest runs from it (fr-b2c)")
     pen.add_argument("--json", action="store_true")
     demo = add("demo", cmd_demo, "run Relance on a bundled Odoo emulator with a demo French SME ledger")
-    demo.add_argument("--odoo-version", choices=["17.0", "19.0"], default="17.0")
+    demo.add_argument("--odoo-version", choices=["16.0", "17.0", "18.0", "19.0"], default="19.0",
+                      help="emulated Odoo version (default 19.0, JSON-2; 16-18 use XML-RPC)")
     return p
 
 
@@ -422,6 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err("interrupted")
         return 130
+    except BrokenPipeError:  # the reader went away (`relance plan | head`): not a failure of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # noqa: BLE001 - never a traceback to the user unless -v
         err(describe_error(exc, args.verbose))
         return 1

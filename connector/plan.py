@@ -167,9 +167,12 @@ def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
             plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
                                      reason="customer excluded from follow-up"))
         return
-    ops = _action_operations(acc, policy, plan.as_of, plan)
-    plan.operations.extend(_limit_contacts(acc, ops, policy, plan.as_of, plan.quiet, plan))
-    ops, skipped, errors = penalty_operations(acc, policy, plan.as_of)
+    actions = _limit_contacts(acc, _action_operations(acc, policy, plan.as_of, plan), policy, plan.as_of, plan.quiet, plan)
+    plan.operations.extend(actions)
+    # A level reached by this very plan counts for penalties now, or the next run on the same day
+    # would find the level done and plan the penalty then: a second run must write nothing.
+    reaching = {i.receivable_id: op.level or 0 for op in actions for i in op.items}
+    ops, skipped, errors = penalty_operations(acc, policy, plan.as_of, reaching)
     plan.operations.extend(ops)
     plan.skipped.extend(skipped)
     plan.errors.extend(errors)

@@ -114,9 +114,9 @@ def test_given_payment_covering_everything_then_no_further_interest():
 AS_OF = date(2025, 9, 30)  # a Tuesday
 
 
-def _fr_overdue(level=5, **kw):
+def _fr_overdue(level=5, on="2025-07-01", **kw):
     r = receivable(due="2025-05-31", amount="10000", payments=(("2025-08-15", "4000"),), **kw)
-    hist = [action("n1", "2025-07-01", level, (r.id,), channel="registered_letter")]
+    hist = [action("n1", on, level, (r.id,), channel="registered_letter")]
     return ledger([customer()], [r], hist)
 
 
@@ -140,8 +140,9 @@ def test_given_formal_notice_reached_then_interest_and_indemnity_charged_once():
 
 def test_given_level_below_from_level_then_no_penalty_yet():
     fr = load_policy("fr-b2b")
-    ops = make_plan(reconcile(_fr_overdue(level=4), fr, AS_OF), fr).operations
-    assert [o for o in ops if o.kind == "penalty"] == []
+    # the letter (level 4) went out two days ago: the formal notice (level 5) waits for its spacing
+    ops = make_plan(reconcile(_fr_overdue(level=4, on="2025-09-28"), fr, AS_OF), fr).operations
+    assert [o for o in ops if o.kind == "penalty"] == [] and [o for o in ops if o.kind == "action"] == []
 
 
 def test_given_invoice_paid_late_then_final_interest_invoice():

@@ -231,3 +231,12 @@ def test_given_same_data_then_same_keys(fr):
 def test_given_orphan_receivable_then_reported(fr):
     plan = plan_for(ledger([], [receivable(due="2026-03-05", customer="C9")]), fr)
     assert plan.skipped[0].reason == "customer C9 was not read"
+
+
+def test_given_plan_reaches_the_penalty_level_then_penalty_planned_with_it_and_replan_empty(fr):
+    # reminder done at level 4 (letter) long ago: today the first formal notice (level 5, from_level) is due
+    led = ledger([customer()], [receivable(due="2026-01-30", amount="1000")],
+                 [action("l4", "2026-02-20", 4, ("R1",), channel="letter")])
+    first = plan_for(led, fr)
+    assert sorted((o.kind, o.level) for o in first.operations) == [("action", 5), ("penalty", None)]
+    assert plan_for(applied(led, first.operations), fr).operations == []

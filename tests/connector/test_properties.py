@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector import jurisdictions
-from connector.models import Settlement
+from connector.models import HistoryEntry, Settlement
 from connector.penalties import interest_periods, total
 from connector.plan import make_plan
 from connector.policy import load_policy
@@ -40,7 +40,13 @@ def ledgers(draw):
                                amount=str(amount), customer=f"C{draw(st.integers(0, n_customers - 1))}",
                                invoice=f"I{draw(st.integers(0, 3))}", payments=tuple(pays),
                                disputed=draw(st.booleans()) and draw(st.booleans()), currency="EUR"))
-    return ledger(customers, recs)
+    history = []
+    for r in recs:  # some items already went through a few levels, some days ago
+        if draw(st.booleans()):
+            history.append(HistoryEntry(
+                key=f"{r.id:0>32}"[-32:], kind="action", date=BASE - timedelta(days=draw(st.integers(1, 40))),
+                customer_id=r.customer_id, receivable_ids=(r.id,), level=draw(st.integers(1, 9)), channel="letter"))
+    return ledger(customers, recs, history)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
