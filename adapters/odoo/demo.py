@@ -71,6 +71,7 @@ def demo_records(as_of: date, seed: int = 2026, version: str = "17.0") -> dict[s
     blocked_field = "blocked" if int(version.split(".")[0]) <= 17 else "no_followup"
     usd_rate = 1.08  # USD per EUR on every demo date: the rate itself is not what the demo shows
 
+    country = {r["code"]: r["id"] for r in b.rows.get("res.country", [])}
     no_chase = b.add("res.partner.category", name="No follow-up (Relance)")
     b.add("ir.model.data", module="relance", name="tag_no_followup", model="res.partner.category", res_id=no_chase,
           noupdate=True)
@@ -92,6 +93,7 @@ def demo_records(as_of: date, seed: int = 2026, version: str = "17.0") -> dict[s
                     street=f"{rng.randint(1, 120)} rue {rng.choice(['de la République', 'Victor Hugo', 'des Lilas', 'Pasteur'])}" if address else False,
                     city=("London" if foreign else rng.choice(_CITIES)) if address else False,
                     zip=f"{rng.randint(10, 95)}{rng.randint(0, 999):03d}" if address and not foreign else False,
+                    country_id=(country.get("GB" if name.endswith("Ltd") else "US") if foreign else country.get("FR")) or False,
                     category_id=tags, customer_rank=1, active=True,
                     credit_limit=20000.0 if i % 7 == 2 else 0.0, use_partner_credit_limit=i % 7 == 2)
         b.rows["res.partner"][-1]["commercial_partner_id"] = pid
@@ -253,14 +255,15 @@ DEMO_KEY_VAR = "RELANCE_DEMO_SECRET"
 
 def demo_config(url: str, version: str) -> str:
     """The deployment file the demo writes: what a real one looks like, pointed at the emulator."""
-    cred = "password_env" if version.startswith("17") else "api_key_env"
+    xmlrpc = int(version.split(".")[0]) < 19
+    cred = "password_env" if xmlrpc else "api_key_env"
     return (f"tenants:\n  - name: demo\n    system: odoo\n    url: {url}\n    database: demo\n    companies: [1]\n"
             f"    login: relance\n    {cred}: {DEMO_KEY_VAR}\n    policy: fr-b2b\n"
-            f"    protocol: {'xmlrpc' if version.startswith('17') else 'json2'}\n"
+            f"    protocol: {'xmlrpc' if xmlrpc else 'json2'}\n"
             f"    schedule: {{cron: \"0 7 * * 1-5\"}}\n    timezone: Europe/Paris\n")
 
 
-def run_demo(as_of: date, version: str = "17.0", verbose: int = 0) -> int:
+def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
     """Start the emulator with the demo ledger, then init, plan, run (and plan again) with fr-b2b."""
     import os
     import secrets

@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from adapters.odoo.emulator_errors import ValidationError
 from adapters.odoo.emulator_orm import Call, b64_size
 
 
@@ -95,6 +94,25 @@ class MailMixin:
         if model and model in self.schema:
             self.check_access(model, "write", call)  # activities follow the document's rights
         return vals
+
+    def activity_schedule(self, model: str, ids: list[int], call: Call, act_type_xmlid: str, date_deadline: Any,
+                          summary: str, note: str, act_values: dict) -> list[int]:
+        type_id = self.xmlid_to_res_id(act_type_xmlid) if act_type_xmlid else act_values.get("activity_type_id", False)
+        atype = self.data["mail.activity.type"].get(type_id)
+        if not atype or (atype.get("res_model") and atype["res_model"] != model):
+            type_id = self.xmlid_to_res_id("mail.mail_activity_data_todo")
+            atype = self.data["mail.activity.type"].get(type_id, {})
+        model_id = next((i for i, r in self.data["ir.model"].items() if r.get("model") == model), False)
+        vals_list = []
+        for rid in ids:
+            vals = {"activity_type_id": type_id or False, "summary": summary or atype.get("summary") or False,
+                    "automated": True, "note": note or atype.get("default_note") or False,
+                    "date_deadline": str(date_deadline or self.today())[:10], "res_model_id": model_id, "res_id": rid}
+            vals.update(act_values)
+            if not vals.get("user_id"):
+                vals["user_id"] = atype.get("default_user_id") or call.uid
+            vals_list.append(vals)
+        return self.create("mail.activity", vals_list, call)
 
     def action_feedback(self, ids: list[int], call: Call, feedback: Any = False, attachment_ids: Any = None) -> Any:
         messages = []
@@ -183,7 +201,3 @@ class MailMixin:
         mid = self.post_message(model, ids[0], call, html_body=html_body, extra=extra, **args)
         return [mid] if self.major >= 19 else mid
 
-
-def check_thread(store, model: str) -> None:
-    if not store.schema[model].thread:
-        raise ValidationError(f"{model} is not a mail.thread")

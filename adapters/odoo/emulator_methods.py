@@ -15,11 +15,26 @@ from adapters.odoo.emulator_errors import AccessError, not_found
 from adapters.odoo.emulator_orm import OPS
 
 
+class MethodNotFound(AttributeError):
+    """No such public method on the model (Fault 1 over XML-RPC, HTTP 404 over JSON-2)."""
+
+
 class Records:
     """What a method receives as `self`: the store, the model, the ids and the caller."""
 
     def __init__(self, store, model: str, ids: list[int], call):
         self.store, self.model, self.ids, self.call = store, model, [int(i) for i in ids or []], call
+
+
+class RecordSet:
+    """A recordset returned by a model method: 18+ (odoo/service/model.py call_kw) and JSON-2 answer its
+    ids; 17's XML-RPC cannot marshal it ("cannot marshal <class 'odoo.api.mail.activity'> objects", Fault 1,
+    after the transaction was committed)."""
+
+    __slots__ = ("model", "ids")
+
+    def __init__(self, model: str, ids: list[int]):
+        self.model, self.ids = model, list(ids)
 
 
 REGISTRY: dict[str, list[tuple[str, Callable, Callable[[Any, str], bool]]]] = {}
@@ -43,8 +58,8 @@ def lookup(store, model: str, name: str) -> tuple[str, Callable]:
         if when(store, model):
             return kind, fn
     if store.major >= 18:
-        raise AttributeError(f"The method '{model}.{name}' does not exist")
-    raise AttributeError(f"The method '{name}' does not exist on the model '{model}'")
+        raise MethodNotFound(f"The method '{model}.{name}' does not exist")
+    raise MethodNotFound(f"The method '{name}' does not exist on the model '{model}'")
 
 
 def v(lo: int = 0, hi: int = 99) -> Callable[[Any, str], bool]:
@@ -221,6 +236,15 @@ def message_post(self, *, body="", subject=None, message_type="notification", em
     if email_from:
         kw["email_from"] = email_from
     return self.store.message_post(self.model, self.ids, self.call, **kw)
+
+
+@method("multi", lambda s, m: s.schema[m].thread, qual="MailActivityMixin")
+def activity_schedule(self, act_type_xmlid="", date_deadline=None, summary="", note="", **act_values):
+    if self.call.context.get("mail_activity_automation_skip"):
+        return False
+    return RecordSet("mail.activity", self.store.activity_schedule(
+        self.model, self.store.existing(self.model, self.ids, self.call), self.call, act_type_xmlid, date_deadline,
+        summary, note, act_values))
 
 
 @method("multi", on("mail.activity"), qual="MailActivity")

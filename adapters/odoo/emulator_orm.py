@@ -205,11 +205,11 @@ class Store:
         if check:
             self.check_access(model, "read", call)
         m = self.schema[model]
-        fnames = [f for f in (fields or []) if f != "id"] or [f for f in m.fields if f != "id" and m.fields[f].type != "binary"
-                                                                 or (not fields and f == "datas")]
-        self.check_fields(model, fnames)
         if fields:
-            fnames = [f for f in fnames if f != "id"]
+            fnames = [f for f in fields if f != "id"]
+        else:
+            fnames = [f for f in m.fields if f != "id" and (m.fields[f].type != "binary" or f == "datas")]
+        self.check_fields(model, fnames)
         out = []
         for rid in ids:
             if rid not in self.data[model]:

@@ -165,7 +165,8 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
                 S("account_type", "Type", ACCOUNT_TYPES, required=True), B("reconcile", "Allow Reconciliation"),
                 M2O("currency_id", "Account Currency", "res.currency"), order="code, company_id" if not v18 else "code, placeholder_code")
     if v18:
-        _add(acc, M2M("company_ids", "Companies", "res.company", required=True))
+        _add(acc, M2M("company_ids", "Companies", "res.company", required=True),
+             C("placeholder_code", "Display code", compute=True, store=False))
     else:
         _add(acc, M2O("company_id", "Company", "res.company", required=True))
     _add(acc, B("active", "Active", default=True) if v19 else B("deprecated", "Deprecated", default=False))

@@ -25,7 +25,7 @@ def _partner_name(s: Store, rid: int) -> str:
     name = p.get("name") or ""
     parent = p.get("parent_id")
     if parent and not p.get("is_company") and parent in s.data["res.partner"]:
-        pname = _partner_name(s, s._commercial(parent)) if s._commercial(parent) != rid else ""
+        pname = s.data["res.partner"].get(s._commercial(parent), {}).get("name") or ""
         return f"{pname}, {name}" if name else pname
     return name
 
@@ -78,6 +78,8 @@ class OdooStore(AccountingMixin, MailMixin, Store):
             if s.data["account.move.line"][lid].get("display_type") in ("product", "line_section", "line_note")]
         if major >= 19:
             c[("account.move", "no_followup")] = _no_followup
+        if major >= 18:
+            c[("account.account", "placeholder_code")] = lambda s, i: s.data["account.account"][i].get("code") or False
         if "account.debit.note" in self.schema:
             c[("account.debit.note", "move_type")] = lambda s, i: next(
                 (s.data["account.move"][m]["move_type"] for m in s.data["account.debit.note"][i].get("move_ids") or []

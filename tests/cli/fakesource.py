@@ -1,0 +1,78 @@
+"""An in-memory source system behind the adapter registry, for CLI and daemon tests without a server.
+
+Books are shared per database name; what `apply` writes is a note carrying the operation's markers,
+read back as history by `fetch`, as the real adapters do."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from builders import customer, ledger, receivable
+
+from connector.errors import SourceUnavailable
+from connector.keys import parse, render
+from connector.models import Ledger, Operation
+
+
+@dataclass
+class Books:
+    ledger: Ledger
+    secret: str = "fake-secret-value"
+    notes: list[str] = field(default_factory=list)
+    down: bool = False
+    write_delay: float = 0.0
+    writes: int = 0
+    running: int = 0
+    max_running: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+BOOKS: dict[str, Books] = {}
+
+
+def overdue_books(n_customers: int = 3, **kw) -> Books:
+    """Customers each with an invoice 20 days overdue on Tuesday 10 March 2026 (letters, calls, emails)."""
+    custs = [customer(f"C{i}") for i in range(1, n_customers + 1)]
+    recs = [receivable(f"R{i}", customer=f"C{i}", due="2026-02-18", amount="1200.00") for i in range(1, n_customers + 1)]
+    return Books(ledger(custs, recs), **kw)
+
+
+class FakeSource:
+    def __init__(self, url: str, db: str, login: str, secret: str, **kw):
+        self.books = BOOKS[db]
+        if secret != self.books.secret:
+            raise SourceUnavailable(f"fake source {db}: credentials refused")
+
+    def fetch(self, as_of: date) -> Ledger:
+        b = self.books
+        if b.down:
+            raise SourceUnavailable("fake source is down")
+        with b.lock:
+            b.running += 1
+            b.max_running = max(b.max_running, b.running)
+            history = [h for note in b.notes for h in parse(note)]
+        led = b.ledger
+        return Ledger(customers=led.customers, receivables=led.receivables, history=history)
+
+    def apply(self, op: Operation) -> str:
+        b = self.books
+        time.sleep(b.write_delay)
+        with b.lock:
+            if any(f"relance:{op.key}" in n for n in b.notes):
+                return "already"
+            b.notes.append(" ".join(render(h) for h in op.history()))
+            b.writes += 1
+            return f"note {len(b.notes)}"
+
+    def check(self) -> list[tuple[str, bool, str]]:
+        return [("connect", not self.books.down, "fake"), ("read account.move.line", True, "allowed")]
+
+    def init(self) -> list[str]:
+        return ["found everything"]
+
+    def close(self) -> None:
+        with self.books.lock:
+            self.books.running = max(0, self.books.running - 1)
