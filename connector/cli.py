@@ -14,7 +14,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from connector.errors import ConfigError, RateMissing, RelanceError
@@ -448,7 +448,22 @@ def cmd_demo(args) -> int:
         import adapters.odoo.emulator  # noqa: F401
     except ImportError as exc:
         raise RelanceError(f"the bundled Odoo emulator cannot be imported ({exc}): the demo needs it") from None
-    return run_demo(as_of=args.as_of or date.today(), version=args.odoo_version, verbose=args.verbose)
+    return run_demo(as_of=args.as_of or demo_day(date.today()), version=args.odoo_version, verbose=args.verbose)
+
+
+def demo_day(today: date) -> date:
+    """The demo's default day: today, unless the shipped rate tables stop earlier (interest past them
+    is an error, never a guess), and a working day so the reminders are not postponed."""
+    from connector.calendar import quiet_reason
+    from connector.policy import load_policy
+    from connector.rates import covered_until
+
+    policy = load_policy("fr-b2b")
+    rule = policy.rules.interest
+    day = min(today, covered_until([n for n in (rule.reference, rule.contractual_floor_table) if n]))
+    while quiet_reason(policy.contact, day):
+        day -= timedelta(days=1)
+    return day
 
 
 # -- parser -----------------------------------------------------------------------------------------

@@ -126,3 +126,8 @@ def fixing_date_before(day: date) -> date:
         if candidate <= prev:
             return candidate
     return date(prev.year - 1, 12, 31)
+
+
+def covered_until(names: list[str]) -> date:
+    """The last day every one of these tables covers: interest can be computed up to it."""
+    return min(table(n).covered_until for n in names)
