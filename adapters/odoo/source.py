@@ -82,6 +82,11 @@ class OdooSource:
             out.append(("sender email", True, Writer(self.client, self.mapping, res, "").sender()))
         except RelanceError as exc:
             out.append(("sender email", False, str(exc)))
+        if self.mapping.penalties.mode == "debit_note":
+            user = self.client.call("res.users", "read", ids=[self.client.uid], fields=["email"])[0]
+            out.append(("API user email", bool(user.get("email")), user.get("email") or (
+                "account_debit_note's wizard posts a chatter message as the API user, which Odoo refuses "
+                "without an email address on the user: set one in its preferences")))
         return out
 
     def _right(self, model: str, operation: str) -> tuple[str, bool, str]:

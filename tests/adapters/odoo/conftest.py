@@ -44,7 +44,7 @@ def odoo(request):
     from adapters.odoo.emulator_ledger import base_records
 
     _, version, protocol = request.param.split("-")
-    emu = OdooEmulator(version=version, db="contract")
+    emu = OdooEmulator(version=version, db="contract", modules=("account", "mail", "account_debit_note"))
     emu.seed(base_records(version))
     emu.add_user(login="relance", password="relance-pw", api_key="relance-key", groups=("account",), company_ids=(1,))
     url = emu.start()

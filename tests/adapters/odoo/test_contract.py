@@ -163,3 +163,34 @@ def test_interrupted_between_any_two_writes_then_rerun_completes_without_duplica
             break
     assert sorted(done) == sorted(planned)  # nothing missing, nothing doubled
     assert run(scoped, policy, day).plan.operations == []
+
+
+def test_penalties_as_debit_notes_reference_the_late_invoice(odoo, source, init_log, tmp_path):
+    import yaml
+
+    from adapters.odoo.mapping import shipped_mapping_path
+
+    data = yaml.safe_load(shipped_mapping_path().read_text())
+    data["penalties"]["mode"] = "debit_note"
+    mapping = tmp_path / "odoo-debit-notes.yaml"
+    mapping.write_text(yaml.safe_dump(data))
+    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, mapping=str(mapping))
+    books = Books(src.client if src.client.uid else source.client)
+    partner = books.partner("Debit Note")
+    move, lines = books.invoice(partner, A - timedelta(days=70), "3000.00", due=A - timedelta(days=40))
+    books.pay(partner, lines[0], "3000.00", A - timedelta(days=2))  # paid 38 days late: final interest
+    scoped = Scoped(src, books.partners)
+    policy = load_policy("fr-b2b")
+    first = run(scoped, policy, A, dry_run=False)
+    assert first.failed == [], [f.reason for f in first.failed]
+    assert [d.key for d in first.done] and run(scoped, policy, A, dry_run=False).done == []
+    notes = src.client.call("account.move", "search_read", domain=[("debit_origin_id", "=", move)],
+                            fields=["ref", "state", "move_type", "invoice_line_ids", "amount_total"])
+    assert len(notes) == 1 and notes[0]["move_type"] == "out_invoice" and notes[0]["state"] == "draft"
+    assert PREFIX in notes[0]["ref"]
+    labels = src.client.call("account.move.line", "read", ids=notes[0]["invoice_line_ids"], fields=["name", "price_unit"])
+    kinds = sorted(ln["name"].split(" ")[0] for ln in labels)
+    assert kinds == ["Fixed", "Late-payment"]
+    # 3000 x 12.15 % x 38 / 365 (2026 H1) + 40 EUR
+    expected = (Decimal("3000") * Decimal("0.1215") * 38 / 365).quantize(Decimal("0.01")) + 40
+    assert Decimal(str(notes[0]["amount_total"])) == expected
