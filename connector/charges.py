@@ -18,19 +18,28 @@ from connector.policy import Policy
 from connector.reconcile import Account, Position
 
 
-def _charged(acc: Account, invoice_of: dict[str, str]):
+def _charged(acc: Account):
+    """What history says was charged: interest up to which day and how many fees per receivable,
+    and the invoices whose fixed indemnity was charged."""
     interest_until: dict[str, date] = {}
     indemnity_invoices: set[str] = set()
     fees: dict[str, int] = defaultdict(int)
+    invoice_of = None
     for h in acc.history:
         if h.kind != "penalty":
+            continue
+        if h.penalty == "indemnity":
+            if h.invoice_id:
+                indemnity_invoices.add(h.invoice_id)
+                continue
+            if invoice_of is None:  # markers written before they carried the invoice
+                invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
+            indemnity_invoices.update(invoice_of.get(rid, f"?{rid}") for rid in h.receivable_ids)
             continue
         for rid in h.receivable_ids:
             if h.penalty == "interest" and h.period_end:
                 if rid not in interest_until or h.period_end > interest_until[rid]:
                     interest_until[rid] = h.period_end
-            elif h.penalty == "indemnity":
-                indemnity_invoices.add(invoice_of.get(rid, f"?{rid}"))
             elif h.penalty == "fee":
                 fees[rid] += 1
     return interest_until, indemnity_invoices, fees
@@ -98,12 +107,8 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
                 candidates.append((p, paid, True))
     if not candidates:
         return ops, skipped, errors
-    invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
-    interest_until, indemnity_done, fee_count = _charged(acc, invoice_of)
+    interest_until, indemnity_done, fee_count = _charged(acc)
     notices = _notice_dates(acc) if charge_interest and rules.interest.starts == "formal_notice" else {}
-    invoice_debt: dict[str, Decimal] = defaultdict(Decimal)
-    for p in acc.positions:
-        invoice_debt[p.receivable.invoice_id] += p.receivable.amount
     lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
 
     for p, end, final in candidates:
@@ -124,7 +129,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
         if charge_indemnity and r.invoice_id not in indemnity_done:
             ind = rules.indemnity
             indemnity_done.add(r.invoice_id)  # once per invoice, whichever installment is late first
-            debt = invoice_debt[r.invoice_id]
+            debt = sum((q.receivable.amount for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
             if len(ind.tiers) > 1 and r.currency != ind.currency:
                 skipped.append(Skip(customer_id=c.id, record=where, reason=(
                     f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))

@@ -149,6 +149,7 @@ class HistoryEntry:
     amount: Decimal | None = None
     currency: Currency | None = None
     source_ref: str | None = None
+    invoice_id: str | None = None  # for penalties: the late invoice (the indemnity is owed once per invoice)
 
 
 class Item(Frozen):
@@ -225,7 +226,7 @@ class Operation(Frozen):
             HistoryEntry(
                 key=self.key, kind="penalty", date=self.as_of, customer_id=self.customer_id,
                 receivable_ids=(line.receivable_id,), penalty=line.kind, period_start=line.period_start,
-                period_end=line.period_end, amount=line.amount, currency=line.currency,
+                period_end=line.period_end, amount=line.amount, currency=line.currency, invoice_id=self.target_id,
             )
             for line in self.lines
         )
