@@ -66,7 +66,8 @@ def build(n_recs: int, n_customers: int, policy, seed: int = 7) -> Ledger:
         if late > 0 and pen.indemnity:  # the indemnity of this late invoice was already charged
             history.append(HistoryEntry(
                 key=make_key("indemnity", rid), kind="penalty", date=days[-late + 1], customer_id=cid,
-                receivable_ids=(rid,), penalty="indemnity", amount=Decimal(40), currency=policy.currency))
+                receivable_ids=(rid,), penalty="indemnity", amount=Decimal(40), currency=policy.currency,
+                invoice_id=rid))
         if open_amount == 0:
             paid_late = (settlements[0].date - due).days
             if paid_late > 0 and pen.interest:  # the final interest invoice went out when it was paid
