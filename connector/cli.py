@@ -316,24 +316,46 @@ def aging_lines(rows: list[dict], limit: int | None = None) -> list[str]:
 
 
 def cmd_report(args) -> int:
-    from connector.daemon import run_tenant
+    """Aged balance, DSO, CEI, cost of late payment and today's worklist, per tenant (nothing written)."""
+    from pathlib import Path
 
-    docs = []
+    from connector import reports
+    from connector.reports import export, html, png, tables
+
+    fmt = "json" if args.json else args.format
+    options = reports.Options(period_start=args.period_start, period_end=args.period_end,
+                              financing_rate=args.financing_rate, admin_cost=args.admin_cost)
+    done: list = []
+    docs: list[dict] = []
+    note = say if fmt == "table" else err  # keep stdout parseable for csv and json
 
     def work(tenant, secrets) -> int:
-        result = run_tenant(tenant, secrets, args.as_of, dry_run=True)
-        rows = aged_balance(result.reconciliation)
-        if args.json:
-            docs.append({"tenant": tenant.name, "as_of": result.as_of.isoformat(), "aged_balance": rows})
-        else:
-            say(f"== {tenant.name}: aged balance as of {result.as_of}")
-            for line in aging_lines(rows):
+        ledger, rec, plan, currency = reports.read_tenant(tenant, secrets, args.as_of)
+        rep = reports.build(tenant.name, ledger, rec, plan, currency, options)
+        done.append(rep)
+        if fmt == "json":
+            docs.append(export.document(rep))
+        elif fmt == "table":
+            for line in tables.report_lines(rep):
                 say(line)
+        if args.png:
+            for path in png.write_all(html.charts(rep), Path(args.png), f"{tenant.name}-"):
+                note(f"wrote {path}")
         return 0
 
-    code = for_each_tenant(args, work)
-    if args.json:
+    def on_error(tenant, exc, code) -> None:
+        if fmt == "json":
+            docs.append({"tenant": tenant.name, "error": describe_error(exc), "exit_code": code})
+        err(f"tenant {tenant.name}: {describe_error(exc, args.verbose)}")
+
+    code = for_each_tenant(args, work, on_error)
+    if fmt == "json":
         dump_json({"tenants": docs})
+    elif fmt == "csv" and done:
+        sys.stdout.write(redact(export.csv_text(done)))
+    if args.html and done:
+        Path(args.html).write_text(html.page(done), encoding="utf-8")
+        note(f"wrote {args.html}")
     return code
 
 
@@ -502,7 +524,18 @@ def parser() -> argparse.ArgumentParser:
     add("run", cmd_run, "read, reconcile and write back").add_argument("--json", action="store_true")
     add("daemon", cmd_daemon, "run each tenant on its schedule until SIGTERM").add_argument(
         "--once", action="store_true", help="run every tenant once and exit")
-    add("report", cmd_report, "aged balance per customer and bucket").add_argument("--json", action="store_true")
+    rep = add("report", cmd_report, "aged balance, DSO, CEI, cost of late payment and today's worklist")
+    rep.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output (default table)")
+    rep.add_argument("--json", action="store_true", help="same as --format json")
+    rep.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
+    rep.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR")
+    rep.add_argument("--period-start", type=iso_date, metavar="YYYY-MM-DD",
+                     help="first day of the CEI period (default: three months before its end)")
+    rep.add_argument("--period-end", type=iso_date, metavar="YYYY-MM-DD", help="last day of the CEI period (default: as-of)")
+    rep.add_argument("--financing-rate", type=decimal, metavar="PERCENT",
+                     help="annual rate at which the overdue balance is financed, e.g. 5")
+    rep.add_argument("--admin-cost", type=decimal, metavar="AMOUNT",
+                     help="administrative cost of one reminder, in the policy's currency")
     pen = add("penalty", cmd_penalty, "compute the late-payment interest and indemnity for one invoice")
     pen.add_argument("--amount", type=decimal, required=True, help="invoice amount (tax included)")
     pen.add_argument("--due", type=iso_date, required=True, metavar="YYYY-MM-DD", help="due date")

@@ -2,14 +2,15 @@
 unapplied credits and the history Relance wrote (its markers in chatter messages).
 
 Paged `search_read` with only the needed fields; related records are read in batches by id, never
-one call per record. Wire records are converted to canonical ones in exactly one function each.
+one call per record. `read_rows` fetches the raw rows, `build_ledger` converts them (wire records to
+canonical ones in exactly one function each); adapters.odoo.incremental keeps the rows up to date.
 """
 
 from __future__ import annotations
 
 import html
-from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -112,84 +113,127 @@ LINE_FIELDS = ["move_id", "partner_id", "date", "date_maturity", "balance", "amo
 MOVE_FIELDS = ["name", "move_type", "invoice_date", "ref", "commercial_partner_id", "state"]
 PARTNER_FIELDS = ["name", "is_company", "lang", "country_id", "country_code", "email", "phone", "mobile", "street",
                   "city", "user_id", "credit_limit", "use_partner_credit_limit", "category_id"]
+PARTIAL_FIELDS = ["debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "max_date"]
+PARTNER_CONTEXT = {"active_test": False}
 
 
-def read_ledger(client: OdooClient, mapping: OdooMapping, as_of: date, *, excluded_tag: int | None,
-                fixed_collector: int | None) -> Ledger:
-    led = Ledger()
+@dataclass
+class Rows:
+    """The raw Odoo rows a ledger is built from, by id: what a full read fetches and an incremental
+    read (adapters.odoo.incremental) keeps up to date."""
+
+    line_fields: list[str]
+    partner_fields: list[str]
+    exclusion: str
+    lines: dict[int, dict] = field(default_factory=dict)          # receivable lines of the domain
+    moves: dict[int, dict] = field(default_factory=dict)          # their moves
+    company_currency: dict[int, str] = field(default_factory=dict)
+    partials: dict[int, list[dict]] = field(default_factory=dict)  # by debit (invoice) line id
+    counterparts: dict[int, dict] = field(default_factory=dict)   # credit lines of those partials: move_id
+    counter_moves: dict[int, dict] = field(default_factory=dict)  # their moves: move_type
+    partners: dict[int, dict] = field(default_factory=dict)
+    history: dict[int, list] = field(default_factory=dict)        # mail.message id -> the markers it holds
+
+
+def receivable_domain(mapping: OdooMapping, as_of: date) -> list:
     cfg = mapping.receivables
-    exclusion = cfg.exclusion_for(client.major)
-    line_fields = existing_fields(client, "account.move.line", [*LINE_FIELDS, exclusion])
     since = (as_of - timedelta(days=cfg.paid_lookback_days)).isoformat()
-    domain = [("account_id.account_type", "=", cfg.account_type), ("parent_state", "=", "posted"),
-              ("move_id.move_type", "in", [*cfg.invoice_types, *cfg.credit_types, "entry"]),
-              "|", ("amount_residual", "!=", 0), ("date", ">=", since)]
-    lines = client.search_read_all("account.move.line", domain, line_fields, page=cfg.page_size)
-    moves = read_by_ids(client, "account.move", (m2o_id(ln["move_id"]) for ln in lines), MOVE_FIELDS)
-    companies = read_by_ids(client, "res.company", (m2o_id(ln["company_id"]) for ln in lines if ln.get("company_id")),
-                            ["currency_id"])
-    company_currency = {cid: m2o_name(c["currency_id"]) for cid, c in companies.items()}
+    return [("account_id.account_type", "=", cfg.account_type), ("parent_state", "=", "posted"),
+            ("move_id.move_type", "in", [*cfg.invoice_types, *cfg.credit_types, "entry"]),
+            "|", ("amount_residual", "!=", 0), ("date", ">=", since)]
 
-    debit_lines = [ln for ln in lines if money(ln["balance"]) > 0
-                   and moves.get(m2o_id(ln["move_id"]), {}).get("move_type") in cfg.invoice_types]
-    credit_lines = [ln for ln in lines if money(ln["balance"]) < 0 and money(ln["amount_residual"]) != 0]
 
-    partials: dict[int, list[dict]] = defaultdict(list)
-    for batch in chunks(ln["id"] for ln in debit_lines):
+def is_invoice_line(line: dict, rows: Rows, mapping: OdooMapping) -> bool:
+    return money(line["balance"]) > 0 and rows.moves.get(m2o_id(line["move_id"]), {}).get(
+        "move_type") in mapping.receivables.invoice_types
+
+
+def customer_of(line: dict, move: dict) -> int | None:
+    return m2o_id(move.get("commercial_partner_id")) or m2o_id(line.get("partner_id"))
+
+
+def read_rows(client: OdooClient, mapping: OdooMapping, as_of: date) -> Rows:
+    """The full read: every receivable line of the domain, then what hangs on them."""
+    exclusion = mapping.receivables.exclusion_for(client.major)
+    rows = Rows(line_fields=existing_fields(client, "account.move.line", [*LINE_FIELDS, exclusion]),
+                partner_fields=existing_fields(client, "res.partner", PARTNER_FIELDS), exclusion=exclusion)
+    page = mapping.receivables.page_size
+    rows.lines = {ln["id"]: ln for ln in client.search_read_all(
+        "account.move.line", receivable_domain(mapping, as_of), rows.line_fields, page=page)}
+    read_related(client, mapping, rows, rows.lines)
+    rows.history = read_markers(client, [], page=page)
+    return rows
+
+
+def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids: Iterable[int]) -> None:
+    """Into `rows`: the moves, companies, partials (replaced), counterparts and customers of these lines,
+    each read in batches and only where `rows` does not hold it yet (partials always)."""
+    lines = [rows.lines[i] for i in line_ids]
+    rows.moves.update(read_by_ids(client, "account.move",
+                                  {m2o_id(ln["move_id"]) for ln in lines} - rows.moves.keys(), MOVE_FIELDS))
+    companies = {m2o_id(ln["company_id"]) for ln in lines if ln.get("company_id")} - rows.company_currency.keys()
+    rows.company_currency.update({cid: m2o_name(c["currency_id"]) for cid, c in
+                                  read_by_ids(client, "res.company", companies, ["currency_id"]).items()})
+    debit_ids = [ln["id"] for ln in lines if is_invoice_line(ln, rows, mapping)]
+    for lid in debit_ids:
+        rows.partials[lid] = []
+    for batch in chunks(debit_ids):
         for p in client.call("account.partial.reconcile", "search_read", domain=[("debit_move_id", "in", batch)],
-                             fields=["debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "max_date"]):
-            partials[m2o_id(p["debit_move_id"])].append(p)
-    counterpart = read_by_ids(client, "account.move.line",
-                              (m2o_id(p["credit_move_id"]) for ps in partials.values() for p in ps), ["move_id"])
-    counter_moves = read_by_ids(client, "account.move", {m2o_id(c["move_id"]) for c in counterpart.values()},
-                                ["move_type"])
+                             fields=PARTIAL_FIELDS):
+            rows.partials[m2o_id(p["debit_move_id"])].append(p)
+    credit_ids = {m2o_id(p["credit_move_id"]) for lid in debit_ids for p in rows.partials[lid]}
+    rows.counterparts.update(read_by_ids(client, "account.move.line", credit_ids - rows.counterparts.keys(), ["move_id"]))
+    counter_moves = {m2o_id(rows.counterparts[c]["move_id"]) for c in credit_ids if c in rows.counterparts}
+    rows.counter_moves.update(read_by_ids(client, "account.move", counter_moves - rows.counter_moves.keys(), ["move_type"]))
+    customers = {customer_of(rows.lines[lid], rows.moves.get(m2o_id(rows.lines[lid]["move_id"]), {})) for lid in debit_ids}
+    rows.partners.update(read_by_ids(client, "res.partner", customers - {None} - rows.partners.keys(),
+                                     rows.partner_fields, context=PARTNER_CONTEXT))
 
-    for ln in debit_lines:
-        move = moves[m2o_id(ln["move_id"])]
-        cur = company_currency.get(m2o_id(ln.get("company_id")), "EUR")
-        foreign = (m2o_name(ln.get("currency_id")) or cur) != cur
-        where = f"account.move.line {ln['id']} ({move.get('name') or 'no number'})"
-        try:
-            settlements = []
-            for p in partials.get(ln["id"], []):
-                cline = counterpart.get(m2o_id(p["credit_move_id"]), {})
-                ctype = counter_moves.get(m2o_id(cline.get("move_id")), {}).get("move_type")
-                settlements.append(to_settlement(p, foreign, "credit_note" if ctype in cfg.credit_types else "payment"))
-            led.receivables.append(to_receivable(ln, move, settlements, cur, exclusion))
-        except (ValidationError, ValueError, TypeError, KeyError) as exc:
-            led.rejected.append(Rejection(record=where, reason=_reason(exc)))
 
-    for ln in credit_lines:
-        move = moves.get(m2o_id(ln["move_id"]), {})
-        cur = company_currency.get(m2o_id(ln.get("company_id")), "EUR")
+def read_markers(client: OdooClient, domain: list, page: int = 2000) -> dict[int, list]:
+    """The markers Relance left in chatter messages of customers and invoices, by message id."""
+    rows = client.search_read_all(
+        "mail.message", [("model", "in", ["res.partner", "account.move"]), ("body", "ilike", MARKER_LIKE), *domain],
+        ["body", "model", "res_id"], page=page)
+    return {row["id"]: parse(html.unescape(str(row.get("body") or "")), source_ref=f"mail.message {row['id']}")
+            for row in rows}
+
+
+# -- rows to ledger: the one conversion both reads share ---------------------------------------------
+
+def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, fixed_collector: int | None) -> Ledger:
+    led = Ledger()
+    credit_types = mapping.receivables.credit_types
+    for lid in sorted(rows.lines):
+        ln = rows.lines[lid]
+        move = rows.moves.get(m2o_id(ln["move_id"]), {})
+        cur = rows.company_currency.get(m2o_id(ln.get("company_id")), "EUR")
         foreign = (m2o_name(ln.get("currency_id")) or cur) != cur
-        partner = m2o_id(move.get("commercial_partner_id")) or m2o_id(ln.get("partner_id"))
-        if partner:
+        if is_invoice_line(ln, rows, mapping):
+            where = f"account.move.line {ln['id']} ({move.get('name') or 'no number'})"
+            try:
+                settlements = []
+                for p in rows.partials.get(ln["id"], []):
+                    cline = rows.counterparts.get(m2o_id(p["credit_move_id"]), {})
+                    ctype = rows.counter_moves.get(m2o_id(cline.get("move_id")), {}).get("move_type")
+                    settlements.append(to_settlement(p, foreign, "credit_note" if ctype in credit_types else "payment"))
+                led.receivables.append(to_receivable(ln, move, settlements, cur, rows.exclusion))
+            except (ValidationError, ValueError, TypeError, KeyError) as exc:
+                led.rejected.append(Rejection(record=where, reason=_reason(exc)))
+        elif money(ln["balance"]) < 0 and money(ln["amount_residual"]) != 0 and (partner := customer_of(ln, move)):
             amount = -money(ln["amount_residual_currency"] if foreign else ln["amount_residual"])
-            led.credits.append(Credit(customer_id=str(partner), amount=amount, currency=m2o_name(ln.get("currency_id")) or cur,
-                                      ref=move.get("name")))
+            led.credits.append(Credit(customer_id=str(partner), amount=amount,
+                                      currency=m2o_name(ln.get("currency_id")) or cur, ref=move.get("name")))
 
     partner_ids = {int(r.customer_id) for r in led.receivables if r.customer_id.isdigit()}
-    fields = existing_fields(client, "res.partner", PARTNER_FIELDS)
-    for pid, row in read_by_ids(client, "res.partner", partner_ids, fields, context={"active_test": False}).items():
+    for pid in sorted(partner_ids & rows.partners.keys()):
         try:
-            led.customers.append(to_customer(row, excluded_tag, fixed_collector))
+            led.customers.append(to_customer(rows.partners[pid], excluded_tag, fixed_collector))
         except (ValidationError, ValueError) as exc:
             led.rejected.append(Rejection(record=f"res.partner {pid}", reason=_reason(exc)))
 
-    led.history.extend(read_history(client, page=cfg.page_size))
+    led.history.extend(entry for _, entries in sorted(rows.history.items()) for entry in entries)
     return led
-
-
-def read_history(client: OdooClient, page: int = 2000) -> list:
-    """Every marker Relance left in chatter messages of customers and invoices."""
-    rows = client.search_read_all(
-        "mail.message", [("model", "in", ["res.partner", "account.move"]), ("body", "ilike", MARKER_LIKE)],
-        ["body", "model", "res_id"], page=page)
-    out = []
-    for row in rows:
-        out.extend(parse(html.unescape(str(row.get("body") or "")), source_ref=f"mail.message {row['id']}"))
-    return out
 
 
 def _reason(exc: Exception) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
+from adapters.odoo.incremental import IncrementalReader
 from adapters.odoo.mapping import OdooMapping, load_mapping
-from adapters.odoo.read import read_ledger
+from adapters.odoo.read import build_ledger, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
@@ -22,7 +23,8 @@ RIGHTS = [("account.move.line", "read"), ("account.partial.reconcile", "read"), 
 class OdooSource:
     def __init__(self, url: str, db: str, login: str, secret: str, *, protocol: str = "auto",
                  companies: tuple[int, ...] = (), mapping: str | None = None, timeout: float = 30,
-                 verify_tls: bool = True):
+                 verify_tls: bool = True, incremental: bool = True, full_every_hours: float = 24,
+                 lag_minutes: float = 5):
         context = {"allowed_company_ids": list(companies)} if companies else {}
         self.client = OdooClient(url, db, login, secret, protocol=protocol, timeout=timeout, verify_tls=verify_tls,
                                  context=context)
@@ -30,6 +32,9 @@ class OdooSource:
         self.companies = companies
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None
+        # Later fetches by this same instance read only what changed (adapters.odoo.incremental).
+        self.reader = IncrementalReader(self.client, self.mapping, lag=timedelta(minutes=lag_minutes),
+                                        full_every=timedelta(hours=full_every_hours)) if incremental else None
 
     def _connected(self) -> None:
         if self.client.uid is None:
@@ -53,8 +58,8 @@ class OdooSource:
     # -- Source protocol ------------------------------------------------------------------------
     def fetch(self, as_of: date) -> Ledger:
         res = self._resolve()
-        return read_ledger(self.client, self.mapping, as_of, excluded_tag=res.excluded_tag,
-                           fixed_collector=self._fixed_collector())
+        rows = self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)
+        return build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector())
 
     def apply(self, op: Operation) -> str:
         if self._writer is None:

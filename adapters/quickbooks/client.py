@@ -1,0 +1,327 @@
+"""Transport to the QuickBooks Online Accounting API v3 (JSON) over requests.
+
+Paced to Intuit's limits (about 500 requests a minute and 10 at once per company:
+https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles), 429 honoured
+with backoff, 5xx and timeouts retried for reads and for writes that carry a `requestid` (Intuit answers a
+repeated requestid with the original response, so such a retry cannot write twice), validation faults never
+retried. Amounts are parsed with parse_float=Decimal and written back as exact decimal literals.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+import requests
+
+from adapters.quickbooks.errors import (
+    QuickBooksAmbiguous,
+    QuickBooksAuthError,
+    QuickBooksError,
+    QuickBooksPagingError,
+    QuickBooksRetryable,
+    QuickBooksThrottled,
+    QuickBooksUnavailable,
+    fault_errors,
+    from_fault,
+)
+from connector.keys import make_key
+
+log = logging.getLogger("relance.quickbooks")
+
+BASE_URLS = {"sandbox": "https://sandbox-quickbooks.api.intuit.com", "production": "https://quickbooks.api.intuit.com"}
+# Intuit dropped minor versions 1-74 on 2025-08-01; 75 is the oldest served and the default without the parameter.
+DEFAULT_MINOR_VERSION = 75
+MAX_PAGE = 1000
+MAX_BATCH = 30
+
+
+class Auth(Protocol):
+    def access_token(self) -> str: ...
+    def refresh(self, stale: str | None = None) -> str: ...
+
+
+def request_id(*parts: object) -> str:
+    """A deterministic requestid (32 hex characters; Intuit allows 50, 36 for a batch)."""
+    return make_key("qbo-requestid", *parts)
+
+
+def dumps(value: Any) -> str:
+    """JSON with Decimals written as exact number literals (json.dumps would need a float)."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot send {value} to QuickBooks")
+        return format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    if isinstance(value, float):
+        raise TypeError("a float reached the QuickBooks client: amounts must be Decimal")
+    if hasattr(value, "isoformat"):
+        return json.dumps(value.isoformat())
+    return json.dumps(value)
+
+
+def quote(value: str) -> str:
+    """A string literal of Intuit's query language (single quotes, backslash escapes)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class Pacer:
+    """At most `per_minute` requests started in any 60 s and `concurrent` in flight, for one company."""
+
+    def __init__(self, per_minute: int = 500, concurrent: int = 10, clock=time.monotonic, sleep=time.sleep):
+        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+        self._slots = threading.BoundedSemaphore(concurrent)
+        self._lock = threading.Lock()
+        self._starts: deque[float] = deque()
+        self._not_before = 0.0
+        self.waited = 0.0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._slots:
+            while True:
+                with self._lock:
+                    now = self.clock()
+                    while self._starts and now - self._starts[0] >= 60:
+                        self._starts.popleft()
+                    wait = max(self._not_before - now,
+                               (self._starts[0] + 60 - now) if len(self._starts) >= self.per_minute else 0)
+                    if wait <= 0:
+                        self._starts.append(now)
+                        break
+                self.waited += wait
+                self.sleep(wait)
+            yield
+
+    def hold(self, seconds: float) -> None:
+        """After a 429: no request of this company starts for `seconds`."""
+        with self._lock:
+            self._not_before = max(self._not_before, self.clock() + seconds)
+
+
+@dataclass
+class BatchItem:
+    """One item of a batch request: a create/update/delete of `entity`, or a query."""
+
+    operation: str  # create | update | delete | query
+    entity: str = ""
+    body: dict | None = None
+    query: str = ""
+    options: str = ""  # e.g. "void"
+
+
+class QuickBooksClient:
+    def __init__(self, realm_id: str, auth: Auth, *, environment: str = "sandbox", base_url: str | None = None,
+                 minor_version: int | None = None, timeout: float = 30.0, retries: int = 4, backoff: float = 0.5,
+                 pacer: Pacer | None = None, session: requests.Session | None = None):
+        if environment not in BASE_URLS:
+            raise ValueError(f"environment must be sandbox or production, not {environment!r}")
+        self.realm_id, self.auth = str(realm_id), auth
+        self.base_url = (base_url or BASE_URLS[environment]).rstrip("/")
+        self.minor_version = minor_version or DEFAULT_MINOR_VERSION
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.pacer = pacer or Pacer()
+        self.session = session or requests.Session()
+        self.calls = 0
+        self.last_time: str | None = None  # the `time` of the last answer (Intuit's clock)
+
+    # -- one request ------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, params: dict | None = None, body: Any = None, requestid: str | None = None,
+                content_type: str = "application/json", where: str = "") -> dict:
+        url = f"{self.base_url}/v3/company/{self.realm_id}/{path}"
+        query = {**(params or {}), "minorversion": str(self.minor_version)}
+        if requestid:
+            query["requestid"] = requestid
+        data = dumps(body).encode("utf-8") if body is not None and content_type == "application/json" else body
+        safe = method == "GET" or bool(requestid)  # a POST is repeated only with a requestid
+        refreshed = False
+        attempt = 0
+        where = where or f"{method} /{path.split('?')[0]}"
+        while True:
+            token = self.auth.access_token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            if data is not None:
+                headers["Content-Type"] = content_type
+            wait = 0.0
+            self.calls += 1
+            try:
+                with self.pacer.slot():
+                    resp = self.session.request(method, url, params=query, data=data, headers=headers,
+                                                timeout=self.timeout)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if not (safe or _never_sent(exc)):
+                    raise QuickBooksAmbiguous(f"{where}: no answer from QuickBooks after sending a write "
+                                              f"without a requestid ({type(exc).__name__})") from None
+                problem = f"{type(exc).__name__}"
+            else:
+                status = resp.status_code
+                if status == 401:
+                    if refreshed:
+                        raise QuickBooksAuthError(f"QuickBooks refused a freshly refreshed access token for company "
+                                                  f"{self.realm_id} (HTTP 401): reconnect with `relance quickbooks connect`")
+                    self.auth.refresh(stale=token)
+                    refreshed = True
+                    continue
+                if status == 429:
+                    wait = _retry_after(resp) or self.backoff * 2 ** attempt * (1 + random.random() / 4)
+                    self.pacer.hold(wait)
+                    problem = "HTTP 429 (throttled)"
+                elif status >= 500 and safe:
+                    problem, wait = f"HTTP {status}", _retry_after(resp)
+                elif status >= 500:
+                    raise QuickBooksAmbiguous(f"{where}: HTTP {status} after sending a write without a requestid")
+                else:
+                    return self._parse(resp, where)
+            if attempt >= self.retries:
+                if problem.startswith("HTTP 429"):
+                    raise QuickBooksThrottled(f"still throttled after {attempt + 1} tries", status=429, where=where)
+                raise QuickBooksUnavailable(f"cannot reach QuickBooks at {self.base_url} ({where}): {problem}")
+            if not problem.startswith("HTTP 429"):  # after a 429 the pacer holds every request of the company
+                time.sleep(min(max(wait, self.backoff * 2 ** attempt * (1 + random.random() / 4)), 60))
+            attempt += 1
+
+    def _parse(self, resp: requests.Response, where: str) -> dict:
+        try:
+            body = json.loads(resp.content or b"{}", parse_float=Decimal)
+        except ValueError:
+            raise QuickBooksError(f"HTTP {resp.status_code} with an answer that is not JSON "
+                                  f"({resp.headers.get('Content-Type', '?')})", status=resp.status_code, where=where) from None
+        ftype, errors = fault_errors(body)
+        if resp.status_code >= 400 or errors:
+            raise from_fault(body, resp.status_code, where)
+        if isinstance(body, dict) and body.get("time"):
+            self.last_time = str(body["time"])
+        return body
+
+    # -- entities ---------------------------------------------------------------------------------
+    def read(self, entity: str, entity_id: str) -> dict:
+        return self.request("GET", f"{entity.lower()}/{entity_id}", where=f"{entity} {entity_id}")[entity]
+
+    def create(self, entity: str, body: dict, *, requestid: str) -> dict:
+        return self.request("POST", entity.lower(), body=body, requestid=requestid, where=f"create {entity}")[entity]
+
+    def update(self, entity: str, body: dict, *, requestid: str, sparse: bool = True) -> dict:
+        """`body` carries Id and the current SyncToken; a stale one raises QuickBooksStaleObject (5010)."""
+        payload = {**body, "sparse": True} if sparse else body
+        return self.request("POST", entity.lower(), body=payload, requestid=requestid,
+                            where=f"{entity} {body.get('Id')}")[entity]
+
+    def send_invoice(self, invoice_id: str, send_to: str | None, *, requestid: str) -> dict:
+        """POST /invoice/{id}/send: QuickBooks emails the invoice (to `send_to`, else its BillEmail)."""
+        params = {"sendTo": send_to} if send_to else {}
+        return self.request("POST", f"invoice/{invoice_id}/send", params=params, body=b"", requestid=requestid,
+                            content_type="application/octet-stream", where=f"send Invoice {invoice_id}")["Invoice"]
+
+    def preferences(self) -> dict:
+        return self.request("GET", "preferences", where="Preferences")["Preferences"]
+
+    # -- query ------------------------------------------------------------------------------------
+    def query(self, statement: str) -> dict:
+        return self.request("GET", "query", params={"query": statement}, where="query").get("QueryResponse", {})
+
+    def query_all(self, entity: str, where: str = "", *, page_size: int = MAX_PAGE, order_by: str = "Id") -> list[dict]:
+        """Every row, paged with STARTPOSITION/MAXRESULTS; a page seen twice stops the read with an error."""
+        page_size = min(page_size, MAX_PAGE)
+        out: list[dict] = []
+        seen: set[tuple] = set()
+        start = 1
+        while True:
+            stmt = f"select * from {entity}" + (f" where {where}" if where else "") + (
+                f" orderby {order_by}" if order_by else "") + f" startposition {start} maxresults {page_size}"
+            rows = self.query(stmt).get(entity, [])
+            if rows:
+                sig = tuple(str(r.get("Id")) for r in rows)
+                if sig in seen:
+                    raise QuickBooksPagingError(f"{entity} page at position {start} repeats an earlier page: "
+                                                f"stopping instead of looping", where=f"query {entity}")
+                seen.add(sig)
+            out.extend(rows)
+            if len(rows) < page_size:
+                return out
+            start += len(rows)
+
+    def query_ids(self, entity: str, ids: list[str], extra: str = "", chunk: int = 100) -> list[dict]:
+        out: list[dict] = []
+        ids = sorted(set(ids))
+        for i in range(0, len(ids), chunk):
+            part = ids[i:i + chunk]
+            cond = f"Id in ({','.join(quote(x) for x in part)})" + (f" and {extra}" if extra else "")
+            out.extend(self.query_all(entity, cond, page_size=MAX_PAGE))
+        return out
+
+    # -- change data capture ----------------------------------------------------------------------
+    def cdc(self, entities: list[str], changed_since: datetime) -> dict[str, list[dict]]:
+        """Objects of `entities` changed since then (at most 30 days back; deleted ones carry status Deleted)."""
+        body = self.request("GET", "cdc", params={"entities": ",".join(entities),
+                                                  "changedSince": changed_since.isoformat(timespec="seconds")},
+                            where="cdc")
+        out: dict[str, list[dict]] = {e: [] for e in entities}
+        for block in body.get("CDCResponse", []) or []:
+            responses = block.get("QueryResponse", []) or []
+            for qr in responses if isinstance(responses, list) else [responses]:
+                for name, rows in qr.items():
+                    if isinstance(rows, list):
+                        out.setdefault(name, []).extend(rows)
+        return out
+
+    # -- batch ------------------------------------------------------------------------------------
+    def batch(self, items: list[BatchItem], *, requestid: str) -> list[dict | QuickBooksError]:
+        """Up to 30 items in one request; each answer is mapped back to its item by bId, in order: the
+        entity (or QueryResponse) for a success, the typed error of its Fault for a failure."""
+        if not items:
+            return []
+        if len(items) > MAX_BATCH:
+            raise ValueError(f"a batch holds at most {MAX_BATCH} items, got {len(items)}")
+        request = []
+        for n, item in enumerate(items, 1):
+            entry: dict[str, Any] = {"bId": f"b{n}"}  # bIds stay within 10 characters when a requestid is sent
+            if item.operation == "query":
+                entry["Query"] = item.query
+            else:
+                entry["operation"] = item.operation
+                entry[item.entity] = item.body
+                if item.options:
+                    entry["optionsData"] = item.options
+            request.append(entry)
+        body = self.request("POST", "batch", body={"BatchItemRequest": request}, requestid=requestid, where="batch")
+        answers = {str(r.get("bId")): r for r in body.get("BatchItemResponse", []) or []}
+        out: list[dict | QuickBooksError] = []
+        for n, item in enumerate(items, 1):
+            ans = answers.get(f"b{n}")
+            where = f"batch item b{n} ({item.operation} {item.entity or 'query'})"
+            if ans is None:
+                out.append(QuickBooksRetryable("no answer for this item in the batch response", where=where))
+            elif "Fault" in ans:
+                out.append(from_fault(ans, None, where))
+            elif item.operation == "query":
+                out.append(ans.get("QueryResponse", {}))
+            else:
+                out.append(ans.get(item.entity) or next((v for k, v in ans.items() if k != "bId" and isinstance(v, dict)), {}))
+        return out
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the connection itself failed (refused, DNS): the server saw nothing."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return type(reason).__name__ in ("NewConnectionError", "NameResolutionError") or isinstance(
+        exc, requests.exceptions.ConnectTimeout)
+
+
+def _retry_after(resp: requests.Response) -> float:
+    try:
+        return min(float(resp.headers.get("Retry-After", 0)), 60.0)
+    except ValueError:
+        return 0.0

@@ -1,0 +1,383 @@
+"""A QuickBooks Online emulator for the demo and end-to-end tests: a real HTTP server on loopback
+(ThreadingHTTPServer on port 0, in a thread) speaking the part of the Accounting API v3 the adapter uses.
+
+Endpoints: /v3/company/{realm}/ query, cdc, batch, {entity} (create, sparse update, ?operation=delete),
+{entity}/{id}, invoice/{id}/send, preferences, companyinfo/{realm}; Intuit's wrappers
+(`{"Invoice": {...}, "time": ...}`, `QueryResponse` with `startPosition`/`maxResults`, `totalCount` for
+COUNT(*)), `Fault` bodies, SyncToken checks, `requestid` replay, a 429 over the pace; and an OAuth 2.0
+discovery document plus token endpoint whose refresh rotates the refresh token. `fault_hook` lets a test
+answer a request itself ((status, body)), drop it unanswered ("drop"), or apply it and lose the answer ("lose").
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from adapters.quickbooks.client import dumps
+from adapters.quickbooks.emulator_query import QueryError, parse, run
+from adapters.quickbooks.emulator_store import ENTITIES, NAME_LISTS, Fault, Store
+
+_API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
+CDC_MAX = 1000
+
+
+class QuickBooksEmulator:
+    def __init__(self, realm_id: str = "9341455000000001", *, client_id: str = "emulator-client",
+                 client_secret: str = "emulator-secret", home_currency: str = "EUR",
+                 company_name: str = "Emulated Company", per_minute: int | None = None,
+                 max_concurrent: int | None = None, clock: Callable[[], datetime] | None = None):
+        self.realm_id, self.client_id, self.client_secret = str(realm_id), client_id, client_secret
+        self.company_name = company_name
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.store = Store(home_currency, clock=lambda: self.clock())
+        self.per_minute, self.max_concurrent = per_minute, max_concurrent
+        self.fault_hook: Callable[[dict], Any] | None = None
+        self.requests: list[dict] = []
+        self.replayed = 0
+        self.preferences: dict = {
+            "Id": "1", "SyncToken": "0", "domain": "QBO",
+            "CurrencyPrefs": {"HomeCurrency": {"value": home_currency}, "MultiCurrencyEnabled": False},
+            "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowServiceDate": False,
+                                "CustomField": [{"CustomField": [{"Name": "SalesFormsPrefs.UseSalesCustom1",
+                                                                  "Type": "BooleanType", "BooleanValue": True},
+                                                                 {"Name": "SalesFormsPrefs.SalesCustomName1",
+                                                                  "Type": "StringType", "StringValue": "Disputed"}]}]},
+            "OtherPrefs": {"NameValue": []},
+        }
+        self._replay: dict[str, tuple[int, dict]] = {}
+        self._access: dict[str, float] = {}
+        self._refresh: str | None = None
+        self._codes: set[str] = set()
+        self._starts: deque[float] = deque()
+        self._inflight = 0
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> str:
+        emu = self
+
+        class Handler(_Handler):
+            emulator = emu
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-emulator", daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.url}/.well-known/openid_configuration/"
+
+    # -- tokens -----------------------------------------------------------------------------------
+    def issue_tokens(self, expires_in: int = 3600) -> dict:
+        """A fresh token pair (what `relance quickbooks connect` would have stored)."""
+        with self._lock:
+            access, self._refresh = "at-" + secrets.token_hex(12), "rt-" + secrets.token_hex(12)
+            self._access[access] = time.time() + expires_in
+            return {"access_token": access, "refresh_token": self._refresh, "expires_at": time.time() + expires_in,
+                    "realm_id": self.realm_id, "refresh_expires_at": None}
+
+    def authorization_code(self) -> str:
+        code = "code-" + secrets.token_hex(8)
+        self._codes.add(code)
+        return code
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            self._access.clear()
+
+    @property
+    def current_refresh_token(self) -> str | None:
+        return self._refresh
+
+    # -- data -------------------------------------------------------------------------------------
+    def seed(self, **entities: list[dict]) -> dict[str, list[dict]]:
+        """Create objects through the same rules as the API, in dependency order: accounts, terms, items,
+        customers, invoices, credit memos, payments, attachables (keyword = entity name in snake case)."""
+        order = [("accounts", "Account"), ("terms", "Term"), ("items", "Item"), ("customers", "Customer"),
+                 ("invoices", "Invoice"), ("credit_memos", "CreditMemo"), ("payments", "Payment"),
+                 ("attachables", "Attachable")]
+        unknown = set(entities) - {k for k, _ in order}
+        if unknown:
+            raise ValueError(f"unknown entities {sorted(unknown)}")
+        return {key: [self.store.create(entity, _decimals(obj)) for obj in entities.get(key, [])] for key, entity in order}
+
+    def objects(self, entity: str) -> list[dict]:
+        with self.store.lock:
+            return copy.deepcopy(list(self.store.objects[entity].values()))
+
+    # -- request handling -------------------------------------------------------------------------
+    def handle(self, method: str, path: str, params: dict[str, str], body: bytes, headers) -> tuple[int, Any]:
+        if path.rstrip("/") == "/.well-known/openid_configuration":
+            base = self.url
+            return 200, {"issuer": base, "authorization_endpoint": f"{base}/connect/oauth2",
+                         "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+                         "revocation_endpoint": f"{base}/oauth2/v1/tokens/revoke",
+                         "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo", "jwks_uri": f"{base}/oauth2/v1/keys"}
+        if path == "/oauth2/v1/tokens/bearer" and method == "POST":
+            return self._token(body, headers)
+        m = _API.match(path)
+        if not m:
+            return 404, {"Fault": {"Error": [{"Message": "Not Found", "Detail": path, "code": "404"}], "type": "SERVICE"}}
+        token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        with self._lock:
+            valid = self._access.get(token, 0) > time.time()
+        if not valid:  # the casing of Intuit's 401 body differs from other faults
+            return 401, {"warnings": None, "intuitObject": None, "fault": {"error": [{
+                "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                "detail": "Token expired: " + token[:4] + "...", "code": "3200", "element": None}],
+                "type": "AUTHENTICATION"}, "report": None, "queryResponse": None, "batchItemResponse": [],
+                "time": int(time.time() * 1000), "cdcresponse": []}
+        if m["realm"] != self.realm_id:
+            return 403, Fault(403, "100", "General Authentication Error",
+                              "AuthorizationFailure: the token is not for this company", "AuthorizationFault").body
+        rid = params.get("requestid")
+        if rid and method == "POST":
+            with self._lock:
+                if rid in self._replay:
+                    self.replayed += 1
+                    return self._replay[rid]
+        try:
+            status, out = 200, self._api(method, m["rest"], params, body)
+        except Fault as f:
+            status, out = f.status, f.body
+        except QueryError as exc:
+            status, out = 400, Fault(400, "4000", "Error parsing query", f"QueryParserError: {exc}").body
+        except (ValueError, KeyError, TypeError) as exc:
+            status, out = 400, Fault(400, "2010", "Request has invalid or unsupported property",
+                                     f"{type(exc).__name__}: {exc}").body
+        if isinstance(out, dict):
+            out.setdefault("time", self.clock().isoformat(timespec="milliseconds"))
+        if rid and method == "POST":
+            with self._lock:
+                self._replay[rid] = (status, out)
+        return status, out
+
+    def pace(self) -> tuple[int, dict] | None:
+        with self._lock:
+            now = time.monotonic()
+            while self._starts and now - self._starts[0] >= 60:
+                self._starts.popleft()
+            over = (self.per_minute is not None and len(self._starts) >= self.per_minute) or (
+                self.max_concurrent is not None and self._inflight >= self.max_concurrent)
+            if over:
+                return 429, Fault(429, "3001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+                                  "The request limit was reached.", "SERVICE").body
+            self._starts.append(now)
+            self._inflight += 1
+            return None
+
+    def done(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+
+    def _token(self, body: bytes, headers) -> tuple[int, dict]:
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if headers.get("Authorization") != expected:
+            return 401, {"error": "invalid_client"}
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        with self._lock:
+            if form.get("grant_type") == "refresh_token":
+                if not self._refresh or form.get("refresh_token") != self._refresh:
+                    return 400, {"error": "invalid_grant"}
+            elif form.get("grant_type") == "authorization_code":
+                if form.get("code") not in self._codes:
+                    return 400, {"error": "invalid_grant"}
+                self._codes.discard(form["code"])
+            else:
+                return 400, {"error": "unsupported_grant_type"}
+            access, self._refresh = "at-" + secrets.token_hex(12), "rt-" + secrets.token_hex(12)
+            self._access[access] = time.time() + 3600
+            return 200, {"token_type": "bearer", "access_token": access, "refresh_token": self._refresh,
+                         "expires_in": 3600, "x_refresh_token_expires_in": 8726400}
+
+    # -- the API ----------------------------------------------------------------------------------
+    def _api(self, method: str, rest: str, params: dict, body: bytes) -> dict:
+        parts = rest.strip("/").split("/")
+        data = json.loads(body, parse_float=Decimal) if body and method == "POST" and parts[0] not in ("query",) and \
+            not (len(parts) == 3 and parts[2] == "send") else None
+        head = parts[0].lower()
+        if head == "query":
+            return self._query(params.get("query") or body.decode())
+        if head == "cdc" and method == "GET":
+            return self._cdc(params)
+        if head == "batch" and method == "POST":
+            return self._batch(data)
+        if head == "preferences":
+            return {"Preferences": copy.deepcopy(self.preferences)}
+        if head == "companyinfo":
+            return {"CompanyInfo": {"Id": "1", "CompanyName": self.company_name, "Country": "FR"}}
+        entity = _entity(head)
+        if method == "GET" and len(parts) == 2:
+            return {entity: copy.deepcopy(self.store.get(entity, parts[1]))}
+        if method == "POST" and len(parts) == 3 and parts[2] == "send" and entity == "Invoice":
+            return {"Invoice": self.store.send(parts[1], params.get("sendTo"))}
+        if method == "POST" and len(parts) == 1:
+            return {entity: self._write(entity, params.get("operation", ""), data)}
+        raise Fault(400, "500", "Unsupported Operation", f"{method} {rest}")
+
+    def _write(self, entity: str, operation: str, data: dict) -> dict:
+        if operation == "delete":
+            return self.store.delete(entity, str(data.get("Id")))
+        if operation == "void" and entity == "Invoice":
+            return self.store.void_invoice(str(data.get("Id")))
+        return self.store.update(entity, data) if data.get("Id") else self.store.create(entity, data)
+
+    def _query(self, text: str) -> dict:
+        q = parse(text)
+        entity = _entity(q.entity)
+        with self.store.lock:
+            rows = list(self.store.objects[entity].values())
+            if entity in NAME_LISTS and not any(c.path.lower() == "active" for c in q.where):
+                rows = [r for r in rows if r.get("Active", True)]
+            page, total = run(q, rows)
+            page = copy.deepcopy(page)
+        if q.count:
+            return {"QueryResponse": {"totalCount": total}}
+        if not page:
+            return {"QueryResponse": {}}
+        return {"QueryResponse": {entity: page, "startPosition": q.start, "maxResults": len(page)}}
+
+    def _cdc(self, params: dict) -> dict:
+        since_text = params.get("changedSince", "")
+        try:
+            since = datetime.fromisoformat(since_text) if "T" in since_text else datetime.combine(
+                date.fromisoformat(since_text), datetime.min.time())
+        except ValueError:
+            raise Fault(400, "2010", "Invalid changedSince", f"changedSince {since_text!r} is not an ISO date-time") from None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        if self.clock() - since > timedelta(days=30):
+            raise Fault(400, "2010", "Request has invalid or unsupported property",
+                        "changedSince must be within the last 30 days")
+        blocks = []
+        with self.store.lock:
+            for name in params.get("entities", "").split(","):
+                entity = _entity(name.strip())
+                rows = [copy.deepcopy(o) for o in self.store.objects[entity].values()
+                        if datetime.fromisoformat(o["MetaData"]["LastUpdatedTime"]) >= since]
+                rows += [{"domain": "QBO", "status": "Deleted", "Id": i,
+                          "MetaData": {"LastUpdatedTime": t.isoformat(timespec="seconds")}}
+                         for e, i, t in self.store.deleted if e == entity and t >= since]
+                rows = rows[:CDC_MAX]
+                block: dict = {"startPosition": 1, "maxResults": len(rows)}
+                if rows:
+                    block[entity] = rows
+                blocks.append(block)
+        return {"CDCResponse": [{"QueryResponse": blocks}]}
+
+    def _batch(self, data: dict) -> dict:
+        items = (data or {}).get("BatchItemRequest") or []
+        if len(items) > 30:
+            raise Fault(400, "7001", "Batch size exceeded", f"A batch holds at most 30 items, got {len(items)}")
+        out = []
+        for item in items:
+            bid = item.get("bId")
+            try:
+                if "Query" in item:
+                    out.append({"bId": bid, **self._query(item["Query"])})
+                    continue
+                entity = next(k for k in item if k not in ("bId", "operation", "optionsData"))
+                op = item.get("operation", "create")
+                obj = self._write(entity, "delete" if op == "delete" else item.get("optionsData", ""), item[entity])
+                out.append({"bId": bid, entity: obj})
+            except Fault as f:
+                out.append({"bId": bid, **f.body})
+            except QueryError as exc:
+                out.append({"bId": bid, **Fault(400, "4000", "Error parsing query", f"QueryParserError: {exc}").body})
+        return {"BatchItemResponse": out}
+
+
+def _entity(name: str) -> str:
+    for e in ENTITIES:
+        if e.lower() == name.lower():
+            return e
+    raise Fault(400, "4001", "Invalid query", f"unknown entity {name!r}")
+
+
+def _decimals(obj: Any) -> Any:
+    """Seed data may be written with ints and strings; amounts become Decimals as Intuit's JSON would."""
+    if isinstance(obj, dict):
+        return {k: (Decimal(str(v)) if k in ("Amount", "UnitPrice", "TotalAmt", "Qty") and not isinstance(v, dict)
+                    else _decimals(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decimals(v) for v in obj]
+    return obj
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: QuickBooksEmulator
+    protocol_version = "HTTP/1.1"
+    wbufsize = -1  # headers and body leave in one write: no delayed-ACK stall on keep-alive connections
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _serve(self, method: str) -> None:
+        emu = self.emulator
+        parts = urlsplit(self.path)
+        params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        req = {"method": method, "path": parts.path, "params": params, "body": body}
+        emu.requests.append({k: v for k, v in req.items() if k != "body"})
+        verdict = emu.fault_hook(req) if emu.fault_hook else None
+        if verdict == "drop":
+            self.close_connection = True
+            return
+        if isinstance(verdict, tuple):
+            self._reply(*verdict)
+            return
+        paced = parts.path.startswith("/v3/") and emu.pace()
+        if paced:
+            self._reply(*paced)
+            return
+        try:
+            status, out = emu.handle(method, parts.path, params, body, self.headers)
+        finally:
+            if parts.path.startswith("/v3/"):
+                emu.done()
+        if verdict == "lose":  # applied, but the answer never reaches the client
+            self.close_connection = True
+            return
+        self._reply(status, out)
+
+    def _reply(self, status: int, out: Any) -> None:
+        raw = out if isinstance(out, bytes) else dumps(out).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+

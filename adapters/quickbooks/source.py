@@ -1,0 +1,109 @@
+"""`QuickBooksSource`: the QuickBooks Online adapter behind the core's `Source` protocol (fetch, apply)
+plus check, init and close."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
+from adapters.quickbooks.client import Pacer, QuickBooksClient
+from adapters.quickbooks.errors import QuickBooksAuthError
+from adapters.quickbooks.mapping import QuickBooksMapping, load_mapping
+from adapters.quickbooks.read import Reader
+from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
+from adapters.quickbooks.write import Writer
+from connector.errors import ConfigError, RelanceError
+from connector.models import Ledger, Operation
+
+
+class QuickBooksSource:
+    def __init__(self, realm_id: str, *, environment: str = "sandbox", token_file: str | Path,
+                 client_id_env: str = "QBO_CLIENT_ID", client_secret_env: str = "QBO_CLIENT_SECRET",
+                 mapping: str | Path | None = None, minor_version: int | None = None, base_url: str | None = None,
+                 discovery_url: str | None = None, refresh_token_env: str | None = None, timeout: float = 30,
+                 secrets: Mapping[str, str] | None = None, auth=None, pacer: Pacer | None = None):
+        """`*_env` name variables, looked up in `secrets` (the config's loaded secrets) then the environment."""
+        self.realm_id = str(realm_id)
+        self.mapping: QuickBooksMapping = load_mapping(mapping)
+
+        def secret(name: str | None) -> str:
+            return ((secrets or {}).get(name) or os.environ.get(name, "")) if name else ""
+
+        if auth is None:
+            client_id, client_secret = secret(client_id_env), secret(client_secret_env)
+            if not client_id or not client_secret:
+                raise ConfigError(f"QuickBooks company {realm_id}",
+                                  f"environment variables {client_id_env} and {client_secret_env} must hold the app's "
+                                  f"client id and secret")
+            auth = OAuth(client_id, client_secret, TokenFile(token_file), environment=environment,
+                         discovery_url=discovery_url, realm_id=self.realm_id,
+                         initial_refresh_token=secret(refresh_token_env) or None)
+        self.auth = auth
+        self.client = QuickBooksClient(self.realm_id, auth, environment=environment, base_url=base_url,
+                                       minor_version=minor_version, timeout=timeout, pacer=pacer)
+        self.reader = Reader(self.client, self.mapping)
+        self._resolved: Resolved | None = None
+        self._writer: Writer | None = None
+
+    @classmethod
+    def with_token(cls, realm_id: str, access_token: str, **kw) -> QuickBooksSource:
+        """A source on a fixed access token (a sandbox test, or tokens managed by another tool)."""
+        return cls(realm_id, token_file=os.devnull, auth=StaticToken(access_token), **kw)
+
+    def _resolve(self) -> Resolved:
+        if self._resolved is None:
+            self._resolved, _ = ensure_all(self.client, self.mapping, create=False)
+        return self._resolved
+
+    # -- Source protocol ------------------------------------------------------------------------
+    def fetch(self, as_of: date) -> Ledger:
+        return self.reader.fetch(as_of)
+
+    def apply(self, op: Operation) -> str:
+        return self._writer_().apply(op)
+
+    def apply_many(self, ops: list[Operation]) -> dict[str, str | Exception]:
+        """Several operations, note-only ones through the batch endpoint: key -> reference or error."""
+        return self._writer_().apply_many(ops)
+
+    def _writer_(self) -> Writer:
+        if self._writer is None:
+            self._writer = Writer(self.client, self.mapping, self._resolve(), self._company_name())
+        return self._writer
+
+    # -- setup and diagnosis ---------------------------------------------------------------------
+    def init(self) -> list[str]:
+        self._resolved, log = ensure_all(self.client, self.mapping, create=True)
+        return log + [f"missing: {m}" for m in self._resolved.missing]
+
+    def check(self) -> list[tuple[str, bool, str]]:
+        out: list[tuple[str, bool, str]] = []
+        try:
+            info = self.client.request("GET", f"companyinfo/{self.realm_id}", where="CompanyInfo")["CompanyInfo"]
+        except RelanceError as exc:
+            hint = " (run `relance quickbooks connect`)" if isinstance(exc, QuickBooksAuthError) else ""
+            return [("connect", False, f"{exc}{hint}")]
+        out.append(("connect", True, f"QuickBooks company {info.get('CompanyName', '?')} ({self.realm_id}), "
+                                     f"minor version {self.client.minor_version}"))
+        res, _ = ensure_all(self.client, self.mapping, create=False)
+        out.append(("setup objects", not res.missing, "all found" if not res.missing else "; ".join(res.missing)))
+        found, what = builtin_late_fees(self.client, self.mapping)
+        out.append(("QuickBooks automatic late fees", not found,
+                    ("seem turned on: " + what + ". Relance counts a QuickBooks late-fee line already on an invoice "
+                     "as a fee charged, but interest and fees of the policy come on top of later ones: turn one "
+                     "of the two off (Account and settings > Sales > Late fees, or the policy's penalties)")
+                    if found else "not turned on"))
+        return out
+
+    def _company_name(self) -> str:
+        try:
+            info = self.client.request("GET", f"companyinfo/{self.realm_id}", where="CompanyInfo")["CompanyInfo"]
+        except RelanceError:
+            return ""
+        return str(info.get("CompanyName") or "")
+
+    def close(self) -> None:
+        self.client.session.close()

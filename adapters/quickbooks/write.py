@@ -1,0 +1,202 @@
+"""Apply one operation in QuickBooks Online as a sequence of idempotent steps; the last step is the note
+(an Attachable with a Note, linked to the invoices and the customer) that carries the full marker.
+
+Each step is found again before it is written, or is sent with a `requestid` derived from the operation's
+key, which Intuit answers with the original response when it comes again
+(https://blogs.intuit.com/2015/04/06/15346/). A crash between two steps leaves a state the next run
+completes: the same situation gives the same key, the done steps are found or replayed, the note comes last.
+QuickBooks has no task API: call, letter and hand-over actions are notes (and lines of the worklist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from adapters.quickbooks.client import MAX_BATCH, MAX_PAGE, BatchItem, QuickBooksClient, quote, request_id
+from adapters.quickbooks.errors import QuickBooksError, QuickBooksStaleObject
+from adapters.quickbooks.mapping import QuickBooksMapping
+from adapters.quickbooks.read import money, ref
+from adapters.quickbooks.setup import Resolved
+from connector.errors import ItemError, ItemSkipped
+from connector.keys import PREFIX, render, search_token
+from connector.models import Operation
+from connector.templates import render as render_text
+
+NOTE_ONLY = ("call_task", "letter", "registered_letter", "agency_handoff", "credit_hold", "note")
+STALE_TRIES = 4
+
+
+def marker_of(op: Operation) -> str:
+    return f"[{PREFIX}{op.key}|"
+
+
+class Writer:
+    def __init__(self, client: QuickBooksClient, mapping: QuickBooksMapping, resolved: Resolved, company: str = ""):
+        self.client, self.mapping, self.res, self.company = client, mapping, resolved, company
+
+    # -- entry points -----------------------------------------------------------------------------
+    def apply(self, op: Operation) -> str:
+        done = self.find_note(op)
+        if done:
+            return f"Attachable {done} (already written)"
+        summary = self._penalty(op) if op.kind == "penalty" else self._action(op)
+        att = self.client.create("Attachable", self.note_body(op, summary), requestid=request_id(op.key, "note"))
+        return f"Attachable {att['Id']}"
+
+    def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
+        """Operation key -> reference or error. Note-only actions go through the batch endpoint (marker
+        queries, then note creations, 30 items a request); the others are applied one by one."""
+        out: dict[str, str | Exception] = {}
+        simple = [op for op in ops if op.kind == "action" and op.channel in NOTE_ONLY]
+        for op in ops:
+            if op not in simple:
+                try:
+                    out[op.key] = self.apply(op)
+                except (ItemError, ItemSkipped) as exc:
+                    out[op.key] = exc
+        size = min(self.mapping.batch_size, MAX_BATCH)
+        for i in range(0, len(simple), size):
+            chunk = simple[i:i + size]
+            found = self.client.batch([BatchItem("query", query=self._note_query(op)) for op in chunk],
+                                      requestid=request_id("batch-find", *(op.key for op in chunk)))
+            todo = []
+            for op, ans in zip(chunk, found, strict=True):
+                if isinstance(ans, QuickBooksError):
+                    out[op.key] = ans
+                    continue
+                hit = self._match(op, ans.get("Attachable", []))
+                if hit:
+                    out[op.key] = f"Attachable {hit} (already written)"
+                else:
+                    todo.append(op)
+            if not todo:
+                continue
+            items = [BatchItem("create", "Attachable", self.note_body(op, self._action(op))) for op in todo]
+            made = self.client.batch(items, requestid=request_id("batch-notes", *(op.key for op in todo)))
+            for op, ans in zip(todo, made, strict=True):
+                out[op.key] = ans if isinstance(ans, QuickBooksError) else f"Attachable {ans.get('Id')}"
+        return out
+
+    # -- the marker note --------------------------------------------------------------------------
+    def _note_where(self, op: Operation) -> str:
+        """Notes linked to the customer (filter as in Intuit's Attachable reference); the marker is
+        matched here, so the Note field need not be searchable."""
+        return f"AttachableRef.EntityRef.Type = 'Customer' and AttachableRef.EntityRef.value = {quote(op.customer_id)}"
+
+    def _note_query(self, op: Operation) -> str:
+        return f"select * from Attachable where {self._note_where(op)} maxresults {MAX_PAGE}"
+
+    def _match(self, op: Operation, rows: list[dict]) -> str | None:
+        return next((str(r["Id"]) for r in rows if marker_of(op) in str(r.get("Note") or "")), None)
+
+    def find_note(self, op: Operation) -> str | None:
+        rows = self.client.query_all("Attachable", self._note_where(op), order_by="")
+        return self._match(op, rows)
+
+    def note_body(self, op: Operation, summary: str) -> dict:
+        markers = " ".join(render(h) for h in op.history())
+        room = self.mapping.notes.max_length - len(markers) - 2
+        if room < 0:
+            raise ItemError(f"the marker of {op.key} is longer than a QuickBooks note ({len(markers)} characters)")
+        text = f"{summary}\n{op.reason}"
+        if len(text) > room:
+            text = text[:max(room - 1, 0)] + "…"
+        invoices = dict.fromkeys([i.invoice_id for i in op.items] + ([op.target_id] if op.target == "invoice" else []))
+        refs = [{"EntityRef": {"type": "Invoice", "value": inv}, "IncludeOnSend": False} for inv in invoices]
+        refs.append({"EntityRef": {"type": "Customer", "value": op.customer_id}, "IncludeOnSend": False})
+        return {"Note": f"{text}\n{markers}", "AttachableRef": refs}
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _action(self, op: Operation) -> str:
+        head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
+        if op.channel == "email":
+            return f"{head}: {self._send(op)}"
+        text = render_text(op, self.company)
+        if op.channel in ("call_task", "letter", "registered_letter", "agency_handoff"):
+            due = f" by {op.deadline}" if op.deadline else ""
+            return f"{head}: to do{due} (worklist): {text.subject}\n{text.text}"
+        if op.channel == "credit_hold":
+            return f"{head}: credit hold decided; QuickBooks has no credit-hold flag, stop new sales to this customer"
+        return f"{head}: {text.subject}"
+
+    def _send(self, op: Operation) -> str:
+        invoices = list(dict.fromkeys(i.invoice_id for i in op.items)) or [op.target_id]
+        to = self.mapping.email.send_to or self._billing_email(op.customer_id)
+        sent = []
+        for invoice_id in invoices[:self.mapping.email.max_invoices]:
+            # One requestid per (operation, invoice): a re-run replays the send instead of emailing again.
+            self.client.send_invoice(invoice_id, to, requestid=request_id(op.key, "send", invoice_id))
+            sent.append(invoice_id)
+        numbers = ", ".join(i.number for i in op.items if i.invoice_id in sent) or ", ".join(sent)
+        return f"QuickBooks emailed invoice(s) {numbers}" + (f" to {to}" if to else "")
+
+    def _billing_email(self, customer_id: str) -> str | None:
+        row = self.client.read("Customer", customer_id)
+        return ((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip() or None
+
+    # -- penalties --------------------------------------------------------------------------------
+    def _penalty(self, op: Operation) -> str:
+        for line in op.lines:
+            if line.kind not in self.res.items:
+                raise ItemError(f"no {line.kind} item in QuickBooks: run `relance init` (mapping late_fees.{line.kind}_item)")
+        late = self.client.read("Invoice", op.target_id)
+        style = self.mapping.late_fees.style
+        closed = money(late.get("Balance")) <= 0
+        other_currency = (ref(late.get("CurrencyRef")) or op.currency) != op.currency
+        if style == "line" and (closed or other_currency):
+            if not self.mapping.late_fees.fallback_to_invoice:
+                raise ItemSkipped(f"invoice {late.get('DocNumber')} is {'paid' if closed else 'in another currency'}: "
+                                  f"no line can be added (mapping late_fees.fallback_to_invoice is false)")
+            style = "invoice"
+        lines = "; ".join(f"{ln.kind} {ln.amount} {ln.currency}" for ln in op.lines)
+        if style == "line":
+            self._add_lines(op, late)
+            return f"Penalty lines added to invoice {late.get('DocNumber') or late['Id']}: {lines}"
+        inv = self._penalty_invoice(op, late)
+        return f"Penalty invoice {inv.get('DocNumber') or inv['Id']} for invoice {late.get('DocNumber') or late['Id']}: {lines}"
+
+    def _lines(self, op: Operation, token: str) -> list[dict]:
+        out = []
+        for ln in op.lines:
+            detail: dict[str, Any] = {"ItemRef": dict(self.res.items[ln.kind]), "Qty": 1, "UnitPrice": ln.amount}
+            if self.mapping.late_fees.tax_code:
+                detail["TaxCodeRef"] = {"value": self.mapping.late_fees.tax_code}
+            out.append({"DetailType": "SalesItemLineDetail", "Amount": ln.amount,
+                        "Description": f"{ln.description} ({token})"[:4000], "SalesItemLineDetail": detail})
+        return out
+
+    def _add_lines(self, op: Operation, inv: dict) -> None:
+        """A sparse update carrying the invoice's lines plus ours and its SyncToken; when someone saved the
+        invoice meanwhile (stale object, 5010), read it again and re-apply."""
+        token = search_token(op.key)
+        for _ in range(STALE_TRIES):
+            if any(token in str(ln.get("Description") or "") for ln in inv.get("Line") or []):
+                return
+            kept = [ln for ln in inv.get("Line") or [] if ln.get("DetailType") != "SubTotalLineDetail"]
+            body = {"Id": inv["Id"], "SyncToken": inv["SyncToken"], "Line": kept + self._lines(op, token)}
+            try:  # the requestid follows the SyncToken: a new try after a stale fault is a new request
+                self.client.update("Invoice", body, requestid=request_id(op.key, "lines", inv["SyncToken"]))
+                return
+            except QuickBooksStaleObject:
+                inv = self.client.read("Invoice", inv["Id"])
+        raise ItemError(f"invoice {inv.get('DocNumber')} kept changing while adding penalty lines "
+                        f"({STALE_TRIES} stale-object faults): try again later")
+
+    def _penalty_invoice(self, op: Operation, late: dict) -> dict:
+        token = search_token(op.key)
+        since = op.as_of - timedelta(days=self.mapping.late_fees.search_days)
+        where = f"CustomerRef = {quote(op.customer_id)} and TxnDate >= {quote(since.isoformat())}"
+        for inv in self.client.query_all("Invoice", where, order_by=""):
+            if token in str(inv.get("PrivateNote") or ""):
+                return inv
+        number = late.get("DocNumber") or late["Id"]
+        body = {
+            "CustomerRef": {"value": op.customer_id}, "TxnDate": op.as_of.isoformat(),
+            "DueDate": (op.as_of + timedelta(days=self.mapping.late_fees.due_days)).isoformat(),
+            "CurrencyRef": {"value": op.currency}, "Line": self._lines(op, token),
+            "CustomerMemo": {"value": f"Late-payment charges on invoice {number}"},
+            "PrivateNote": f"Relance: late-payment charges on invoice {number} {token}",
+        }
+        return self.client.create("Invoice", body, requestid=request_id(op.key, "invoice"))

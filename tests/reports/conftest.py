@@ -1,0 +1,25 @@
+"""Report fixtures: the hand-computed small ledger, read from its data file."""
+
+from __future__ import annotations
+
+import pytest
+from smallbooks import load_ledger
+
+
+@pytest.fixture
+def small():
+    return load_ledger()
+
+
+@pytest.fixture
+def relance(capsys):
+    """relance("report", ...) -> (exit code, stdout, stderr), run in this process."""
+    from connector.cli import main
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        got = capsys.readouterr()
+        return code, got.out, got.err
+
+    return call

@@ -1,0 +1,77 @@
+"""The charts: one scene of shapes rendered as SVG (HTML page) and rasterised as PNG, from Decimal totals."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from pngread import count_colour, read_png
+from smallbooks import load_ledger
+
+from connector.policy import load_policy
+from connector.reports import build, charts, html, png
+from connector.reports.balances import add_months, month_ends
+from connector.runner import plan_ledger
+
+
+@pytest.fixture(scope="module")
+def report():
+    led, as_of = load_ledger()
+    rec, plan = plan_ledger(led, load_policy("fr-b2b"), as_of)
+    return build("small", led, rec, plan, "EUR")
+
+
+def test_given_month_ends_when_counting_back_then_month_ends_stay_month_ends():
+    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+    assert add_months(date(2026, 2, 28), -1) == date(2026, 1, 31)
+    assert add_months(date(2026, 3, 10), -1) == date(2026, 2, 10)
+    assert add_months(date(2026, 1, 15), -2) == date(2025, 11, 15)
+    assert month_ends(date(2026, 3, 10), 3) == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 10)]
+
+
+def test_given_aging_totals_when_charted_then_one_bar_per_bucket_carries_its_amount(report):
+    svg = charts.svg(charts.aging_chart("EUR", report.aging_totals["EUR"]))
+    bars = re.findall(r'<rect class="bar"[^>]*data-bucket="([^"]+)" data-amount="([^"]+)"', svg)
+    assert bars == [("current", "4500.00"), ("1-30", "1500.00"), ("31-60", "1000.00"), ("61-90", "600.00"),
+                    ("91-120", "800.00"), ("&gt;120", "2500.00")]  # escaped in the attribute
+    assert "total 10,900.00 EUR" in svg
+
+
+def test_given_the_report_when_paged_then_nothing_is_fetched_and_no_script_runs(report):
+    page = html.page([report])
+    assert "<script" not in page and "src=" not in page and "href=" not in page and "url(" not in page
+    assert re.findall(r"https?://[^\"]+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
+    assert page.count("<svg") == 5  # aging and top overdue for EUR and USD, and the DSO trend
+
+
+def test_given_a_chart_when_rasterised_then_bars_are_painted_in_proportion(report):
+    chart = charts.aging_chart("EUR", report.aging_totals["EUR"])
+    width, height, rows = read_png(png.render(chart))
+    assert (width, height) == (chart.width * png.SCALE, chart.height * png.SCALE)
+    painted = [count_colour(rows, c, 0) for c in charts.BUCKET_COLOURS]
+    assert all(painted)
+    # Same bar widths, so the painted areas compare as the amounts: current 4,500 vs >120 2,500.
+    assert painted[0] / painted[5] == pytest.approx(4500 / 2500, rel=0.03)
+
+
+def test_given_the_report_when_pngs_written_then_one_file_per_chart(report, tmp_path):
+    paths = png.write_all(html.charts(report), tmp_path, "small-")
+    assert sorted(p.name for p in paths) == ["small-aging-EUR.png", "small-aging-USD.png", "small-dso-trend.png",
+                                             "small-top-overdue-EUR.png", "small-top-overdue-USD.png"]
+    w, h, rows = read_png((tmp_path / "small-dso-trend.png").read_bytes())
+    assert count_colour(rows, charts.LINE_COLOURS[0], 0) > 100  # the EUR line is drawn
+
+
+def test_given_a_name_with_accents_when_rasterised_then_letters_are_drawn_plainly():
+    from connector.reports.font import ascii_text
+
+    assert ascii_text("Ébénisterie Morel …") == "Ebenisterie Morel ..."
+    c = charts.Chart("t", "t", 40, 20, [charts.Text(2, 15, "Hé", 11)])
+    _, _, rows = read_png(png.render(c))
+    assert count_colour(rows, charts.INK, 0) > 20
+
+
+def test_given_top_overdue_when_charted_then_largest_first(report):
+    svg = charts.svg(charts.top_overdue_chart("EUR", report.aging))
+    assert re.findall(r'data-customer="([^"]+)" data-amount="([^"]+)"', svg) == [("B", "3300.00"), ("A", "3100.00")]
