@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from adapters.http import never_sent, retry_after
 from adapters.odoo.errors import (
     OdooAccessError,
     OdooAuthError,
@@ -151,7 +152,7 @@ class OdooClient:
             try:
                 resp = self.session.post(url, timeout=self.timeout, verify=self.verify, **req)
             except requests.exceptions.ConnectionError as exc:
-                if not (idempotent or _never_sent(exc)):
+                if not (idempotent or never_sent(exc)):
                     raise OdooAmbiguous(f"no answer from {self.url} after sending a write ({type(exc).__name__})") from None
                 problem = _short(exc)
             except requests.exceptions.Timeout as exc:
@@ -161,7 +162,7 @@ class OdooClient:
             else:
                 status = resp.status_code
                 if status in (429, 503) or (status in _GATEWAY and idempotent):
-                    problem, wait = f"HTTP {status}", _retry_after(resp)
+                    problem, wait = f"HTTP {status}", retry_after(resp)
                 elif status in _GATEWAY:
                     raise OdooAmbiguous(f"HTTP {status} from {self.url} after sending a write")
                 else:
@@ -236,20 +237,6 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"cannot send {type(value).__name__} to Odoo")
-
-
-def _never_sent(exc: Exception) -> bool:
-    """True when the connection itself failed (refused, DNS): the server saw nothing."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return type(reason).__name__ in ("NewConnectionError", "NameResolutionError") or isinstance(
-        exc, requests.exceptions.ConnectTimeout)
-
-
-def _retry_after(resp: requests.Response) -> float:
-    try:
-        return float(resp.headers.get("Retry-After", 0))
-    except ValueError:
-        return 0.0
 
 
 def _short(exc: Exception) -> str:

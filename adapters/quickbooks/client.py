@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import requests
 
+from adapters.http import never_sent, retry_after
 from adapters.quickbooks.errors import (
     QuickBooksAmbiguous,
     QuickBooksAuthError,
@@ -162,7 +163,7 @@ class QuickBooksClient:
                     resp = self.session.request(method, url, params=query, data=data, headers=headers,
                                                 timeout=self.timeout)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if not (safe or _never_sent(exc)):
+                if not (safe or never_sent(exc)):
                     raise QuickBooksAmbiguous(f"{where}: no answer from QuickBooks after sending a write "
                                               f"without a requestid ({type(exc).__name__})") from None
                 problem = f"{type(exc).__name__}"
@@ -176,11 +177,11 @@ class QuickBooksClient:
                     refreshed = True
                     continue
                 if status == 429:
-                    wait = _retry_after(resp) or self.backoff * 2 ** attempt * (1 + random.random() / 4)
+                    wait = retry_after(resp) or self.backoff * 2 ** attempt * (1 + random.random() / 4)
                     self.pacer.hold(wait)
                     problem = "HTTP 429 (throttled)"
                 elif status >= 500 and safe:
-                    problem, wait = f"HTTP {status}", _retry_after(resp)
+                    problem, wait = f"HTTP {status}", retry_after(resp)
                 elif status >= 500:
                     raise QuickBooksAmbiguous(f"{where}: HTTP {status} after sending a write without a requestid")
                 else:
@@ -313,15 +314,3 @@ class QuickBooksClient:
         return out
 
 
-def _never_sent(exc: Exception) -> bool:
-    """True when the connection itself failed (refused, DNS): the server saw nothing."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return type(reason).__name__ in ("NewConnectionError", "NameResolutionError") or isinstance(
-        exc, requests.exceptions.ConnectTimeout)
-
-
-def _retry_after(resp: requests.Response) -> float:
-    try:
-        return min(float(resp.headers.get("Retry-After", 0)), 60.0)
-    except ValueError:
-        return 0.0
