@@ -202,8 +202,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                     overdue_by_currency[r.currency] += r.open_amount
                     if late > max_late:
                         max_late = late
-            elif r.settlements:
-                paid = r.settlements[-1].date if len(r.settlements) == 1 else max(s.date for s in r.settlements)
+            elif (paid := r.paid_on) is not None:
                 if paid > r.due_date:
                     paid_late.append((r, late))  # only a late payment still matters (final interest)
                 if year_ago < paid <= as_of:
