@@ -12,7 +12,7 @@ from connector.errors import ConfigError
 
 SYSTEMS: dict[str, str | None] = {
     "odoo": "adapters.odoo.source:OdooSource",
-    "quickbooks": None,  # the QuickBooks adapter is not written yet
+    "quickbooks": "adapters.quickbooks.source:QuickBooksSource",
 }
 
 
@@ -36,4 +36,11 @@ def open_source(tenant: Tenant, secrets: Mapping[str, SecretStr]):
         return cls(tenant.url, tenant.database, tenant.login, tenant_secret(tenant, secrets, key).get_secret_value(),
                    protocol=tenant.protocol, companies=tuple(tenant.companies), mapping=tenant.mapping,
                    timeout=tenant.timeout, verify_tls=tenant.verify_tls)
+    if tenant.system == "quickbooks":
+        plain = {var: secrets[var].get_secret_value() for var in tenant.secret_vars.values() if var in secrets}
+        return cls(tenant.realm_id, environment=tenant.environment, token_file=tenant.token_file,
+                   client_id_env=tenant.client_id_env, client_secret_env=tenant.client_secret_env,
+                   refresh_token_env=tenant.refresh_token_env, secrets=plain, mapping=tenant.mapping,
+                   minor_version=tenant.minor_version, base_url=tenant.url, discovery_url=tenant.discovery_url,
+                   redirect_uri=tenant.redirect_uri, timeout=tenant.timeout, verify_tls=tenant.verify_tls)
     raise ConfigError(f"tenant {tenant.name}", f"no way to open a {tenant.system} source")  # pragma: no cover

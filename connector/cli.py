@@ -80,15 +80,24 @@ def payment(text: str) -> tuple[date, Decimal]:
 
 # -- tenants ----------------------------------------------------------------------------------------
 
-def load_tenants(args) -> tuple[list, dict]:
+def load_deployment(args, *, webhook: bool = False):
+    """The config, the tenants asked for and their secrets (registered for redaction from every log)."""
     from connector.config import load_config, load_secrets
     from connector.logs import register_secret
 
     dep = load_config(args.config)
     tenants = dep.select(args.tenant)
-    secrets = load_secrets(dep, tenants)
-    for value in secrets.values():
-        register_secret(value.get_secret_value())
+    secrets = load_secrets(dep, tenants, webhook=webhook)
+    # An OAuth client id is public (RFC 6749 2.2): it is in the consent address the user must open.
+    public = {t.client_id_env for t in tenants if t.client_id_env}
+    for name, value in secrets.items():
+        if name not in public:
+            register_secret(value.get_secret_value())
+    return dep, tenants, secrets
+
+
+def load_tenants(args) -> tuple[list, dict]:
+    _, tenants, secrets = load_deployment(args)
     return tenants, secrets
 
 
@@ -279,8 +288,34 @@ def cmd_run(args) -> int:
 def cmd_daemon(args) -> int:
     from connector.daemon import serve
 
+    dep, tenants, secrets = load_deployment(args, webhook=not args.once)
+    return serve(tenants, secrets, once=args.once, as_of=args.as_of, webhook=None if args.once else dep.config.webhook)
+
+
+def cmd_quickbooks_connect(args) -> int:
+    """Intuit's consent flow for one QuickBooks tenant; the token pair lands in the tenant's token file."""
+    from adapters.quickbooks.auth import OAuth, TokenFile, connect
+    from connector.config import tenant_secret
+
     tenants, secrets = load_tenants(args)
-    return serve(tenants, secrets, once=args.once, as_of=args.as_of)
+    qbo = [t for t in tenants if t.system == "quickbooks"]
+    if len(qbo) != 1:
+        names = ", ".join(t.name for t in qbo) or "none in the config"
+        raise ConfigError(args.config, f"name the one QuickBooks tenant to connect with --tenant NAME (QuickBooks tenants: {names})")
+    t = qbo[0]
+    oauth = OAuth(tenant_secret(t, secrets, "client_id_env").get_secret_value(),
+                  tenant_secret(t, secrets, "client_secret_env").get_secret_value(), TokenFile(t.token_file),
+                  environment=t.environment, redirect_uri=t.redirect_uri, discovery_url=t.discovery_url,
+                  realm_id=t.realm_id)
+    try:
+        tokens = connect(oauth, ask=input, say=say)
+    except EOFError:
+        raise RelanceError("no redirect address was given: run the command again and paste it") from None
+    if tokens.realm_id != t.realm_id:
+        err(f"tenant {t.name}: you connected QuickBooks company {tokens.realm_id}, but the config says realm_id "
+            f"{t.realm_id}: set realm_id: \"{tokens.realm_id}\" in {args.config} (or connect the other company)")
+        return 2
+    return 0
 
 
 def aged_balance(rec) -> list[dict]:
@@ -548,6 +583,13 @@ def parser() -> argparse.ArgumentParser:
     pen.add_argument("--notice", type=iso_date, metavar="YYYY-MM-DD",
                      help="date of the formal notice, where interest runs from it (fr-b2c)")
     pen.add_argument("--json", action="store_true")
+    qbo = add("quickbooks", None, "QuickBooks Online tools")
+    qsub = qbo.add_subparsers(dest="qbo_command", metavar="ACTION", parser_class=Parser, required=True)
+    connect = qsub.add_parser("connect", help="connect a QuickBooks company (OAuth consent) and store its tokens",
+                              description="Print Intuit's consent address, then take back the address your browser "
+                                          "was redirected to; the tokens go to the tenant's token_file (mode 0600).")
+    _globals(connect, suppress=True)
+    connect.set_defaults(func=cmd_quickbooks_connect)
     demo = add("demo", cmd_demo, "run Relance on a bundled Odoo emulator with a demo French SME ledger")
     demo.add_argument("--odoo-version", choices=["16.0", "17.0", "18.0", "19.0"], default="19.0",
                       help="emulated Odoo version (default 19.0, JSON-2; 16-18 use XML-RPC)")

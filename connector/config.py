@@ -86,7 +86,12 @@ class Tenant(_Strict):
     url: str | None = None
     database: str | None = None
     companies: tuple[int, ...] = ()
-    realm_id: str | None = None
+    realm_id: str | None = Field(default=None, pattern=r"^[0-9]+$")
+    environment: Literal["production", "sandbox"] = "production"  # QuickBooks: which Intuit API
+    token_file: str | None = None  # QuickBooks: where the rotating token pair lives (default .relance/<name>.tokens.json)
+    redirect_uri: str = "https://developer.intuit.com/v2/OAuth2Playground/RedirectUrl"  # as registered in the app
+    discovery_url: str | None = None  # QuickBooks: another OpenID discovery document (the emulator)
+    minor_version: int | None = Field(default=None, ge=1)
     login: str | None = None
     api_key_env: str | None = None
     password_env: str | None = None
@@ -153,8 +158,11 @@ class Tenant(_Strict):
         else:
             if not self.realm_id:
                 raise ValueError("a QuickBooks tenant needs realm_id")
-            if self.companies or self.database:
-                raise ValueError("companies and database are for Odoo tenants")
+            if self.companies or self.database or self.login:
+                raise ValueError("companies, database and login are for Odoo tenants")
+            missing = [k for k in ("client_id_env", "client_secret_env") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"a QuickBooks tenant needs {' and '.join(missing)} (the app's keys)")
         others = [k for s, keys in CREDENTIALS.items() if s != self.system for k in keys if getattr(self, k)]
         if others:
             raise ValueError(f"{', '.join(others)} do not apply to a {self.system} tenant")
@@ -166,8 +174,18 @@ class Tenant(_Strict):
         return {k: getattr(self, k) for k in CREDENTIALS[self.system] if getattr(self, k)}
 
 
+class Webhook(_Strict):
+    """The daemon's receiver of Intuit webhooks: a changed company gets an incremental run at once."""
+
+    host: str = "127.0.0.1"  # behind the TLS-terminating reverse proxy Intuit calls
+    port: int = Field(default=8765, ge=0, le=65535)
+    path: str = Field(default="/quickbooks/webhook", pattern=r"^/")
+    verifier_token_env: str = Field(pattern=_ENV_NAME.pattern)
+
+
 class Config(_Strict):
     secrets_file: str | None = None
+    webhook: Webhook | None = None
     tenants: tuple[Tenant, ...]
 
     @model_validator(mode="before")
@@ -222,8 +240,16 @@ class Deployment:
         if unknown:
             raise ConfigError(str(self.path), f"unknown tenant {', '.join(unknown)} (known: {', '.join(known)})")
         chosen = [known[n] for n in dict.fromkeys(names)] if names else list(known.values())
-        return [t.model_copy(update={"mapping": self.resolve(t.mapping), "policy": self.resolve(t.policy)})
+        return [t.model_copy(update={"mapping": self.resolve(t.mapping), "policy": self.resolve(t.policy),
+                                     "token_file": self.token_path(t)})
                 for t in chosen]
+
+    def token_path(self, tenant: Tenant) -> str | None:
+        """A QuickBooks tenant's token file, relative to the config file; None for other systems."""
+        if tenant.system != "quickbooks":
+            return None
+        p = Path(tenant.token_file or f".relance/{tenant.name}.tokens.json")
+        return str(p if p.is_absolute() else self.base / p)
 
     def index(self, tenant: Tenant) -> int:
         return [t.name for t in self.config.tenants].index(tenant.name)
@@ -259,9 +285,13 @@ def check_secrets_file(path: Path, config_file: str) -> None:
                                        f"its owner only): run chmod 600 {path}")
 
 
-def load_secrets(dep: Deployment, tenants: list[Tenant]) -> dict[str, SecretStr]:
-    """Every variable the selected tenants name, from the environment first, then the secrets file."""
-    wanted = sorted({var for t in tenants for var in t.secret_vars.values()})
+def load_secrets(dep: Deployment, tenants: list[Tenant], *, webhook: bool = False) -> dict[str, SecretStr]:
+    """Every variable the selected tenants name (and, for the daemon, the webhook's verifier token),
+    from the environment first, then the secrets file."""
+    needed = [(f"tenants[{dep.index(t)}].{key}", var) for t in tenants for key, var in t.secret_vars.items()]
+    if webhook and dep.config.webhook:
+        needed.append(("webhook.verifier_token_env", dep.config.webhook.verifier_token_env))
+    wanted = sorted({var for _, var in needed})
     if not wanted:
         return {}
     env_file = None
@@ -272,13 +302,9 @@ def load_secrets(dep: Deployment, tenants: list[Tenant]) -> dict[str, SecretStr]
                          **{name: (SecretStr | None, None) for name in wanted})
     values = model(_env_file=env_file)
     found = {name: getattr(values, name) for name in wanted}
-    problems = []
-    for t in tenants:
-        for key, var in t.secret_vars.items():
-            if found[var] is None or not found[var].get_secret_value():
-                where = f" nor in the secrets file {env_file}" if env_file else ""
-                problems.append(f"tenants[{dep.index(t)}].{key}: environment variable {var} "
-                                f"is not set{where}")
+    where = f" nor in the secrets file {env_file}" if env_file else ""
+    problems = [f"{key}: environment variable {var} is not set{where}"
+                for key, var in needed if found[var] is None or not found[var].get_secret_value()]
     if problems:
         raise ConfigError(str(dep.path), problems)
     return {k: v for k, v in found.items() if v is not None}

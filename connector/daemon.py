@@ -4,6 +4,10 @@ Each tenant is one APScheduler job with `max_instances=1` and `coalesce=True`, s
 at once and missed runs collapse into one; a failing tenant is logged and the others go on. SIGTERM
 or SIGINT sets a stop flag the runner checks between two writes, then the scheduler waits for the
 runs in progress and the process exits 0.
+
+The daemon keeps one open source per tenant, so each run after the first reads only what changed
+(Odoo's write_date signpost, QuickBooks' Change Data Capture); a source that failed is reopened.
+With a `webhook:` section, Intuit's notifications for a company start that tenant's run at once.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from connector.config import Tenant
+from connector.config import Tenant, Webhook
 from connector.errors import ConfigError, RelanceError, SourceUnavailable
 from connector.policy import load_policy
 from connector.runner import RunResult, run
@@ -31,21 +35,58 @@ def today_in(tenant: Tenant) -> date:
     return datetime.now(ZoneInfo(tenant.timezone)).date()
 
 
+def close_source(source) -> None:
+    close = getattr(source, "close", None)
+    if close:
+        close()
+
+
 def run_tenant(tenant: Tenant, secrets: Mapping[str, SecretStr], as_of: date | None = None, *, dry_run: bool,
                should_stop: Callable[[], bool] | None = None,
-               on_progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Open the tenant's source, run the core once, and close the source whatever happens."""
+               on_progress: Callable[[int, int], None] | None = None, source=None) -> RunResult:
+    """Run the core once on `source`, or on a source opened (and closed whatever happens) for this run."""
     from adapters.registry import open_source
 
     policy = load_policy(tenant.policy)
-    source = open_source(tenant, secrets)
+    own = source is None
+    source = open_source(tenant, secrets) if own else source
     try:
         return run(source, policy, as_of or today_in(tenant), dry_run=dry_run, should_stop=should_stop,
                    on_progress=on_progress)
     finally:
-        close = getattr(source, "close", None)
-        if close:
-            close()
+        if own:
+            close_source(source)
+
+
+class Sources:
+    """The daemon's open source per tenant. A tenant's job never runs twice at once (max_instances=1),
+    so each source is used by one thread at a time."""
+
+    def __init__(self, secrets: Mapping[str, SecretStr]):
+        self.secrets = secrets
+        self._open: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, tenant: Tenant):
+        from adapters.registry import open_source
+
+        with self._lock:
+            if tenant.name not in self._open:
+                self._open[tenant.name] = open_source(tenant, self.secrets)
+            return self._open[tenant.name]
+
+    def drop(self, tenant: Tenant) -> None:
+        """Forget a source after a failure: the next run opens a new one and reads everything again."""
+        with self._lock:
+            source = self._open.pop(tenant.name, None)
+        if source is not None:
+            close_source(source)
+
+    def close_all(self) -> None:
+        with self._lock:
+            sources, self._open = list(self._open.values()), {}
+        for source in sources:
+            close_source(source)
 
 
 def error_code(exc: BaseException) -> int:
@@ -57,19 +98,24 @@ def error_code(exc: BaseException) -> int:
 
 
 def logged_run(tenant: Tenant, secrets: Mapping[str, SecretStr], as_of: date | None,
-               should_stop: Callable[[], bool]) -> int:
+               should_stop: Callable[[], bool], sources: Sources | None = None) -> int:
     """One scheduled run: never raises, logs one line with the counts, returns the run's exit code."""
     started = time.monotonic()
     day = as_of or today_in(tenant)
     try:
-        result = run_tenant(tenant, secrets, day, dry_run=False, should_stop=should_stop)
+        source = sources.get(tenant) if sources else None
+        result = run_tenant(tenant, secrets, day, dry_run=False, should_stop=should_stop, source=source)
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
+        if sources:
+            sources.drop(tenant)
         code = error_code(exc)
         known = isinstance(exc, RelanceError)
         log.error("tenant %s: run failed: %s%s", tenant.name, "" if known else f"{type(exc).__name__}: ", exc,
                   exc_info=not known and log.isEnabledFor(logging.DEBUG),
                   extra={"tenant": tenant.name, "as_of": day.isoformat(), "exit_code": code})
         return code
+    if result.unreachable and sources:
+        sources.drop(tenant)
     counts = result.counts()
     for item in result.failed[:20]:
         log.warning("tenant %s: failed: %s: %s", tenant.name, item.record, item.reason, extra={"tenant": tenant.name})
@@ -119,7 +165,8 @@ def trigger_for(tenant: Tenant):
 
 
 def serve(tenants: list[Tenant], secrets: Mapping[str, SecretStr], *, once: bool = False,
-          as_of: date | None = None, stop: StopFlag | None = None) -> int:
+          as_of: date | None = None, stop: StopFlag | None = None, webhook: Webhook | None = None,
+          on_ready: Callable[[Daemon], None] | None = None) -> int:
     """Run until stopped (exit 0), or with `once` run every tenant one time and return the worst exit code."""
     stop = stop or StopFlag()
     stop.install()
@@ -127,28 +174,89 @@ def serve(tenants: list[Tenant], secrets: Mapping[str, SecretStr], *, once: bool
         if once:
             codes = [logged_run(t, secrets, as_of, stop) for t in tenants if not stop()]
             return max(codes, default=0)
-        return _scheduled(tenants, secrets, as_of, stop)
+        daemon = Daemon(tenants, secrets, as_of, stop)
+        daemon.start(webhook)
+        if on_ready:
+            on_ready(daemon)
+        try:
+            while not stop.event.wait(0.5):
+                pass
+        finally:
+            daemon.shutdown()
+        return 0
     finally:
         stop.restore()
 
 
-def _scheduled(tenants: list[Tenant], secrets: Mapping[str, SecretStr], as_of: date | None, stop: StopFlag) -> int:
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.background import BackgroundScheduler
+class Daemon:
+    """The scheduler, the open sources and the optional webhook receiver of one `relance daemon`."""
 
-    scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(max_workers=max(1, len(tenants)))},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
-    for t in tenants:
-        extra = {"next_run_time": datetime.now(ZoneInfo(t.timezone))} if t.schedule.interval_minutes else {}
-        scheduler.add_job(logged_run, trigger_for(t), args=[t, secrets, as_of, stop], id=t.name,
-                          name=f"relance {t.name}", **extra)
-    scheduler.start()
-    for job in scheduler.get_jobs():
-        log.info("tenant %s: scheduled %s, next run %s", job.id, next(t for t in tenants if t.name == job.id).schedule.describe(),
-                 job.next_run_time.isoformat() if job.next_run_time else "none", extra={"tenant": job.id})
-    while not stop.event.wait(0.5):
-        pass
-    scheduler.shutdown(wait=True)  # the runs in progress stop after their current write
-    log.info("daemon stopped")
-    return 0
+    def __init__(self, tenants: list[Tenant], secrets: Mapping[str, SecretStr], as_of: date | None, stop: StopFlag):
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.tenants, self.secrets, self.as_of, self.stop = tenants, secrets, as_of, stop
+        self.sources = Sources(secrets)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=max(1, len(tenants)))},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+        self.webhook_url: str | None = None
+        self._http = None
+
+    def start(self, webhook: Webhook | None = None) -> None:
+        for t in self.tenants:
+            extra = {"next_run_time": datetime.now(ZoneInfo(t.timezone))} if t.schedule.interval_minutes else {}
+            self.scheduler.add_job(logged_run, trigger_for(t), args=[t, self.secrets, self.as_of, self.stop, self.sources],
+                                   id=t.name, name=f"relance {t.name}", **extra)
+        self.scheduler.start()
+        for job in self.scheduler.get_jobs():
+            log.info("tenant %s: scheduled %s, next run %s", job.id,
+                     next(t for t in self.tenants if t.name == job.id).schedule.describe(),
+                     job.next_run_time.isoformat() if job.next_run_time else "none", extra={"tenant": job.id})
+        if webhook is not None:
+            self._serve_webhook(webhook)
+
+    def run_now(self, realms: set[str]) -> list[str]:
+        """Start at once the runs of the QuickBooks tenants of these companies (a webhook said they changed)."""
+        started = []
+        for t in self.tenants:
+            if t.system == "quickbooks" and t.realm_id in realms and not self.stop():
+                self.scheduler.modify_job(t.name, next_run_time=datetime.now(ZoneInfo(t.timezone)))
+                started.append(t.name)
+        if started:
+            log.info("QuickBooks webhook: run now for %s", ", ".join(started))
+        return started
+
+    def _serve_webhook(self, webhook: Webhook) -> None:
+        from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+        from adapters.quickbooks.webhook import wsgi_app
+
+        token = self.secrets[webhook.verifier_token_env].get_secret_value()
+        path = webhook.path
+
+        def app(environ, start_response):
+            if environ.get("PATH_INFO") != path or environ.get("REQUEST_METHOD") != "POST":
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"not found"]
+            return wsgi_app(token, self.run_now)(environ, start_response)
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, format, *args):  # noqa: A002 - the request line only, never a body
+                log.debug("webhook %s", format % args)
+
+        class Threaded(WSGIServer):
+            daemon_threads = True
+
+        self._http = make_server(webhook.host, webhook.port, app, server_class=Threaded, handler_class=Quiet)
+        self.webhook_url = f"http://{webhook.host}:{self._http.server_address[1]}{path}"
+        threading.Thread(target=self._http.serve_forever, name="relance-webhook", daemon=True).start()
+        log.info("QuickBooks webhook receiver listening on %s:%s%s", webhook.host, self._http.server_address[1], path)
+
+    def shutdown(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        self.scheduler.shutdown(wait=True)  # the runs in progress stop after their current write
+        self.sources.close_all()
+        log.info("daemon stopped")

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+import requests
+
 from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
 from adapters.quickbooks.client import Pacer, QuickBooksClient
 from adapters.quickbooks.errors import QuickBooksAuthError
@@ -24,7 +26,8 @@ class QuickBooksSource:
                  client_id_env: str = "QBO_CLIENT_ID", client_secret_env: str = "QBO_CLIENT_SECRET",
                  mapping: str | Path | None = None, minor_version: int | None = None, base_url: str | None = None,
                  discovery_url: str | None = None, refresh_token_env: str | None = None, timeout: float = 30,
-                 secrets: Mapping[str, str] | None = None, auth=None, pacer: Pacer | None = None):
+                 secrets: Mapping[str, str] | None = None, auth=None, pacer: Pacer | None = None,
+                 redirect_uri: str = "", verify_tls: bool = True):
         """`*_env` name variables, looked up in `secrets` (the config's loaded secrets) then the environment."""
         self.realm_id = str(realm_id)
         self.mapping: QuickBooksMapping = load_mapping(mapping)
@@ -39,11 +42,13 @@ class QuickBooksSource:
                                   f"environment variables {client_id_env} and {client_secret_env} must hold the app's "
                                   f"client id and secret")
             auth = OAuth(client_id, client_secret, TokenFile(token_file), environment=environment,
-                         discovery_url=discovery_url, realm_id=self.realm_id,
+                         discovery_url=discovery_url, realm_id=self.realm_id, redirect_uri=redirect_uri,
                          initial_refresh_token=secret(refresh_token_env) or None)
         self.auth = auth
+        session = requests.Session()
+        session.verify = verify_tls
         self.client = QuickBooksClient(self.realm_id, auth, environment=environment, base_url=base_url,
-                                       minor_version=minor_version, timeout=timeout, pacer=pacer)
+                                       minor_version=minor_version, timeout=timeout, pacer=pacer, session=session)
         self.reader = Reader(self.client, self.mapping)
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +28,8 @@ class Books:
     writes: int = 0
     running: int = 0
     max_running: int = 0
+    opened: int = 0
+    closed: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -45,27 +48,43 @@ class FakeSource:
         self.books = BOOKS[db]
         if secret != self.books.secret:
             raise SourceUnavailable(f"fake source {db}: credentials refused")
+        with self.books.lock:
+            self.books.opened += 1
 
     def fetch(self, as_of: date) -> Ledger:
         b = self.books
         if b.down:
             raise SourceUnavailable("fake source is down")
-        with b.lock:
-            b.running += 1
-            b.max_running = max(b.max_running, b.running)
-            history = [h for note in b.notes for h in parse(note)]
+        with self._busy():
+            time.sleep(b.write_delay)
+            with b.lock:
+                history = [h for note in b.notes for h in parse(note)]
         led = b.ledger
         return Ledger(customers=led.customers, receivables=led.receivables, history=history)
 
+    @contextmanager
+    def _busy(self):
+        """Counts the calls in progress: two runs of one tenant at once would overlap here."""
+        b = self.books
+        with b.lock:
+            b.running += 1
+            b.max_running = max(b.max_running, b.running)
+        try:
+            yield
+        finally:
+            with b.lock:
+                b.running -= 1
+
     def apply(self, op: Operation) -> str:
         b = self.books
-        time.sleep(b.write_delay)
-        with b.lock:
-            if any(f"relance:{op.key}" in n for n in b.notes):
-                return "already"
-            b.notes.append(" ".join(render(h) for h in op.history()))
-            b.writes += 1
-            return f"note {len(b.notes)}"
+        with self._busy():
+            time.sleep(b.write_delay)
+            with b.lock:
+                if any(f"relance:{op.key}" in n for n in b.notes):
+                    return "already"
+                b.notes.append(" ".join(render(h) for h in op.history()))
+                b.writes += 1
+                return f"note {len(b.notes)}"
 
     def check(self) -> list[tuple[str, bool, str]]:
         return [("connect", not self.books.down, "fake"), ("read account.move.line", True, "allowed")]
@@ -75,4 +94,4 @@ class FakeSource:
 
     def close(self) -> None:
         with self.books.lock:
-            self.books.running = max(0, self.books.running - 1)
+            self.books.closed += 1

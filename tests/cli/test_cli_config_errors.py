@@ -4,6 +4,7 @@ traceback, and never the value of a secret."""
 from __future__ import annotations
 
 import logging
+import pytest
 
 from cliutil import write
 
@@ -124,20 +125,30 @@ def test_given_an_unknown_tenant_then_exit_2_listing_the_known_ones(tmp_path, re
     assert got.code == 2 and "unknown tenant globex (known: acme)" in got.err
 
 
-def test_given_a_quickbooks_tenant_then_a_clear_not_available_yet(tmp_path, relance, monkeypatch):
-    for var in ("QB_ID", "QB_SECRET", "QB_REFRESH"):
+@pytest.mark.parametrize("tenant, expected", [
+    ("realm_id: \"9130350000000000\"\n            client_id_env: RELANCE_TEST_QB_ID",
+     "a QuickBooks tenant needs client_secret_env (the app's keys)"),
+    ("realm_id: \"acme-company\"\n            client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET",
+     "tenants[0].realm_id: String should match pattern"),
+    ("client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET",
+     "a QuickBooks tenant needs realm_id"),
+    ("realm_id: \"913\"\n            client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET\n"
+     "            database: shop", "companies, database and login are for Odoo tenants"),
+    ("realm_id: \"913\"\n            client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET\n"
+     "            environment: live", "tenants[0].environment: Input should be 'production' or 'sandbox'"),
+])
+def test_given_a_bad_quickbooks_tenant_then_exit_2_naming_the_key(tmp_path, relance, monkeypatch, tenant, expected):
+    for var in ("QB_ID", "QB_SECRET"):
         monkeypatch.setenv(f"RELANCE_TEST_{var}", "value-of-" + var)
-    cfg = write(tmp_path / "relance.yaml", """
+    cfg = write(tmp_path / "relance.yaml", f"""
         tenants:
           - name: shop
             system: quickbooks
-            realm_id: "9130350000000000"
-            client_id_env: RELANCE_TEST_QB_ID
-            client_secret_env: RELANCE_TEST_QB_SECRET
-            refresh_token_env: RELANCE_TEST_QB_REFRESH
+            {tenant}
     """)
     got = relance("--config", str(cfg), "plan")
-    assert got.code == 2 and "QuickBooks adapter not available yet" in got.err
+    assert got.code == 2 and str(cfg) in got.err and expected in got.err, got.err
+    assert "value-of-" not in got.err
 
 
 def test_given_verify_tls_false_then_a_warning_is_logged(tmp_path, caplog):

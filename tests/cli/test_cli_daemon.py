@@ -121,8 +121,25 @@ def test_given_a_schedule_when_stopped_then_runs_never_overlap_nothing_is_double
         keys = [h.key for note in books[db].notes for h in parse(note)]
         assert len(keys) == len(set(keys)) == n, db
         assert books[db].max_running == 1
+        assert books[db].opened == books[db].closed == 1  # one source kept open across runs, closed at the end
     assert caplog.text.count("tenant beta: run as of") >= 2  # scheduled again, writing nothing the second time
     assert "daemon stopped" in caplog.text
+
+
+def test_given_a_source_that_fails_then_the_daemon_reopens_it_for_the_next_run(tmp_path, books, caplog):
+    books["alpha"].down = True
+    dep = load_config(config(tmp_path))
+    tenants = dep.select(["alpha"])
+    stop = StopFlag()
+    back = threading.Timer(0.6, lambda: setattr(books["alpha"], "down", False))
+    timer = threading.Timer(2.0, stop.event.set)
+    back.start(), timer.start()
+    with caplog.at_level(logging.INFO, logger="relance"):
+        code = serve(tenants, load_secrets(dep, tenants), as_of=date(2026, 3, 10), stop=stop)
+    timer.cancel(), back.cancel()
+    assert code == 0 and "tenant alpha: run failed: fake source is down" in caplog.text
+    assert books["alpha"].writes == 3 and books["alpha"].opened >= 2
+    assert books["alpha"].opened == books["alpha"].closed
 
 
 def test_given_a_stop_request_during_a_run_then_it_stops_between_two_writes(tmp_path, books):
