@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from connector.config import Tenant, Webhook
 from connector.errors import ConfigError, RelanceError, SourceUnavailable
+from connector.lease import LeaseBusy
 from connector.policy import load_policy
 from connector.runner import RunResult, run
 
@@ -105,6 +106,9 @@ def logged_run(tenant: Tenant, secrets: Mapping[str, SecretStr], as_of: date | N
     try:
         source = sources.get(tenant) if sources else None
         result = run_tenant(tenant, secrets, day, dry_run=False, should_stop=should_stop, source=source)
+    except LeaseBusy as exc:  # another daemon is on it: not a failure of this one
+        log.warning("tenant %s: run skipped: %s", tenant.name, exc, extra={"tenant": tenant.name, "as_of": day.isoformat()})
+        return 0
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
         if sources:
             sources.drop(tenant)

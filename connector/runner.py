@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
+from connector.lease import MARGIN, SETTLE, TTL, Lease
 from connector.models import Ledger, Operation, Skip
 from connector.plan import Plan, add_orphans, new_plan, plan_account
 from connector.policy import Policy
@@ -88,6 +90,30 @@ def run(
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
+    lease = None if dry_run else take_lease(source)  # before reading: the plan must see the last run's writes
+    try:
+        return _run(source, policy, as_of, dry_run, lease, should_stop, on_progress)
+    finally:
+        if lease is not None:
+            lease.release()
+
+
+def take_lease(source: Source) -> Lease | None:
+    """The tenant's lease (connector/lease.py), when the adapter can keep one; LeaseBusy if another run has it."""
+    claims = getattr(source, "claims", None)
+    store = claims() if claims else None
+    if store is None:
+        log.warning("this source keeps no lease: make sure a single Relance run writes to it at a time")
+        return None
+    ttl = float(os.environ.get("RELANCE_LEASE_TTL", TTL))
+    lease = Lease(store, ttl=ttl, settle=float(os.environ.get("RELANCE_LEASE_SETTLE", SETTLE)),
+                  margin=float(os.environ.get("RELANCE_LEASE_MARGIN", min(MARGIN, ttl / 10))))
+    lease.acquire()
+    return lease
+
+
+def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Lease | None,
+         should_stop: Callable[[], bool] | None, on_progress: Callable[[int, int], None] | None) -> RunResult:
     ledger = source.fetch(as_of)
     rec, plan = plan_ledger(ledger, policy, as_of)
     result = RunResult(as_of=as_of, dry_run=dry_run, reconciliation=rec, plan=plan)
@@ -98,9 +124,11 @@ def run(
         return result
     total = len(plan.operations)
     for i, op in enumerate(plan.operations, 1):
-        if should_stop and should_stop():
+        lost = lease is not None and not lease.valid()
+        if lost or (should_stop and should_stop()):
             result.stopped = True
-            result.skipped.extend(Skip(customer_id=o.customer_id, record=describe(o), reason="run stopped before this write", key=o.key)
+            why = "the run's lease could not be renewed" if lost else "run stopped"
+            result.skipped.extend(Skip(customer_id=o.customer_id, record=describe(o), reason=f"{why} before this write", key=o.key)
                                   for o in plan.operations[i - 1:])
             break
         if result.unreachable:

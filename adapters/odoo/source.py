@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.incremental import IncrementalReader
+from adapters.odoo.lease import OdooClaims
 from adapters.odoo.mapping import OdooMapping, load_mapping
 from adapters.odoo.read import build_ledger, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
@@ -112,6 +113,11 @@ class OdooSource:
         domain = [("id", "=", cid)] if cid else []
         rows = self.client.call("res.company", "search_read", domain=domain, fields=["name"], limit=1)
         return rows[0]["name"] if rows else ""
+
+    def claims(self) -> OdooClaims:
+        """Where this tenant's lease is kept (connector/lease.py): one lease per database and company set."""
+        self._connected()
+        return OdooClaims(self.client, f"{self.client.db} {','.join(map(str, self.companies)) or 'all'}")
 
     def close(self) -> None:
         self.client.session.close()

@@ -13,6 +13,7 @@ import requests
 from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
 from adapters.quickbooks.client import Pacer, QuickBooksClient
 from adapters.quickbooks.errors import QuickBooksAuthError
+from adapters.quickbooks.lease import QuickBooksClaims
 from adapters.quickbooks.mapping import QuickBooksMapping, load_mapping
 from adapters.quickbooks.read import Reader
 from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
@@ -109,6 +110,12 @@ class QuickBooksSource:
         except RelanceError:
             return ""
         return str(info.get("CompanyName") or "")
+
+    def claims(self) -> QuickBooksClaims | None:
+        """Where this company's lease is kept (connector/lease.py): notes on Relance's interest item, so
+        none before `relance init` created it."""
+        item = self._resolve().items.get("interest")
+        return QuickBooksClaims(self.client, item["value"]) if item else None
 
     def close(self) -> None:
         self.client.session.close()

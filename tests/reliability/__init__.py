@@ -1,0 +1,1 @@
+"""Reliability tests: secrets, failures and limits across the whole connector."""
