@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from connector.errors import RateMissing
+from connector.jurisdictions import InterestRule
 from connector.keys import make_key
 from connector.models import Operation, PenaltyLine, Skip
 from connector.money import quantum, round_money
@@ -25,22 +26,26 @@ def _charged(acc: Account):
     indemnity_invoices: set[str] = set()
     fees: dict[str, int] = defaultdict(int)
     invoice_of = None
+    until, indemnity = interest_until.get, indemnity_invoices.add
     for h in acc.history:
         if h.kind != "penalty":
             continue
-        if h.penalty == "indemnity":
-            if h.invoice_id:
-                indemnity_invoices.add(h.invoice_id)
+        kind = h.penalty
+        if kind == "interest":
+            if end := h.period_end:
+                for rid in h.receivable_ids:
+                    prev = until(rid)
+                    if prev is None or end > prev:
+                        interest_until[rid] = end
+        elif kind == "indemnity":
+            if invoice := h.invoice_id:
+                indemnity(invoice)
                 continue
             if invoice_of is None:  # markers written before they carried the invoice
                 invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
             indemnity_invoices.update(invoice_of.get(rid, f"?{rid}") for rid in h.receivable_ids)
-            continue
-        for rid in h.receivable_ids:
-            if h.penalty == "interest" and h.period_end:
-                if rid not in interest_until or h.period_end > interest_until[rid]:
-                    interest_until[rid] = h.period_end
-            elif h.penalty == "fee":
+        elif kind == "fee":
+            for rid in h.receivable_ids:
                 fees[rid] += 1
     return interest_until, indemnity_invoices, fees
 
@@ -56,12 +61,12 @@ def _notice_dates(acc: Account) -> dict[str, date]:
     return dates
 
 
-def _interest_line(p: Position, policy: Policy, start: date, end: date, istart: date, final: bool,
-                   skipped: list[Skip]) -> PenaltyLine | None:
+def _interest_line(p: Position, policy: Policy, rule: InterestRule, start: date, end: date, istart: date,
+                   final: bool, skipped: list[Skip]) -> PenaltyLine | None:
     r = p.receivable
     pen = policy.penalties
     periods = interest_periods(
-        r.amount, r.settlements, start, end, policy.rules.interest, interest_start=istart,
+        r.amount, r.settlements, start, end, rule, interest_start=istart,
         contract_rate=r.contract_rate if r.contract_rate is not None else pen.contractual_rate,
         day_count=pen.day_count,
     )
@@ -84,62 +89,78 @@ def _interest_line(p: Position, policy: Policy, start: date, end: date, istart: 
 def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict[str, int] | None = None,
                        ) -> tuple[list[Operation], list[Skip], list[Skip]]:
     """`reaching`: the level each receivable reaches through this plan's own actions."""
-    pen, rules, c = policy.penalties, policy.rules, acc.customer
+    pen, c = policy.penalties, acc.customer
     ops: list[Operation] = []
     skipped: list[Skip] = []
     errors: list[Skip] = []
-    charge_interest = pen.interest and rules.interest is not None
-    charge_indemnity = pen.indemnity and rules.indemnity is not None
-    if not (charge_interest or charge_indemnity or pen.fee):
+    fee = pen.fee
+    if not (pen.interest or pen.indemnity or fee):
         return ops, skipped, errors
-    lookback = timedelta(days=pen.paid_late_lookback_days)
+    rules = policy.rules
+    rule = rules.interest if pen.interest else None
+    ind = rules.indemnity if pen.indemnity else None
+    if rule is None and ind is None and not fee:
+        return ops, skipped, errors
     from_level = pen.from_level
-    candidates: list[tuple[Position, date, bool]] = []
-    for p in acc.positions:
-        if p.hold or p.receivable.is_penalty:
-            continue
-        if p.status == "overdue":
-            if max(p.done_level, reaching.get(p.receivable.id, 0) if reaching else 0) >= from_level:
-                candidates.append((p, as_of, False))
-        elif p.status == "paid" and pen.on_paid_late and p.days_late > 0:
-            paid = p.receivable.paid_on
-            if paid and paid > p.receivable.due_date and as_of - paid <= lookback:
-                candidates.append((p, paid, True))
-    if not candidates:
-        return ops, skipped, errors
-    interest_until, indemnity_done, fee_count = _charged(acc)
-    notices = _notice_dates(acc) if charge_interest and rules.interest.starts == "formal_notice" else {}
+    on_paid_late = pen.on_paid_late
+    lookback = pen.paid_late_lookback_days
+    every_days = pen.every_days
+    from_due = rule is not None and rule.starts == "day_after_due"
+    charged = None  # what history says was charged, read once the first item may be charged
     lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
-
-    for p, end, final in candidates:
-        r = p.receivable
-        where = f"invoice {r.number}"
-        if charge_interest:
-            istart = r.due_date if rules.interest.starts == "day_after_due" else notices.get(r.id)
+    for p in acc.positions:
+        status = p.status
+        if status == "overdue":
+            if p.hold:
+                continue
+            r = p.receivable
+            if r.is_penalty:
+                continue
+            level = p.done_level
+            if reaching:
+                now = reaching.get(r.id, 0)
+                if now > level:
+                    level = now
+            if level < from_level:
+                continue
+            end, final = as_of, False
+        elif status == "paid" and on_paid_late and p.days_late > 0:
+            r = p.receivable
+            if p.hold or r.is_penalty:
+                continue
+            end = p.paid_on
+            if not (end and end > r.due_date and (as_of - end).days <= lookback):
+                continue
+            final = True
+        else:
+            continue
+        if charged is None:
+            interest_until, indemnity_done, fee_count = charged = _charged(acc)
+            notices = _notice_dates(acc) if rule is not None and not from_due else {}
+        if rule is not None:
+            istart = r.due_date if from_due else notices.get(r.id)
             last = interest_until.get(r.id)
-            start = max(istart, last) if (istart and last) else istart
-            if start is not None and end > start and (final or last is None or (end - start).days >= pen.every_days):
+            start = (istart if istart >= last else last) if (istart and last) else istart
+            if start is not None and end > start and (final or last is None or (end - start).days >= every_days):
                 try:
-                    line = _interest_line(p, policy, start, end, istart, final, skipped)
+                    line = _interest_line(p, policy, rule, start, end, istart, final, skipped)
                 except RateMissing as exc:
-                    errors.append(Skip(customer_id=c.id, record=where, reason=str(exc)))
+                    errors.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc)))
                     line = None
                 if line:
                     lines[(r.invoice_id, r.currency)].append(line)
-        if charge_indemnity and r.invoice_id not in indemnity_done:
-            ind = rules.indemnity
+        if ind is not None and r.invoice_id not in indemnity_done:
             indemnity_done.add(r.invoice_id)  # once per invoice, whichever installment is late first
             debt = sum((q.receivable.amount for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
             if len(ind.tiers) > 1 and r.currency != ind.currency:
-                skipped.append(Skip(customer_id=c.id, record=where, reason=(
+                skipped.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=(
                     f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
             else:
                 amount = ind.amount_for(debt)
                 lines[(r.invoice_id, ind.currency)].append(PenaltyLine(
                     kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=amount,
                     currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}"))
-        if pen.fee and p.status == "overdue":
-            fee = pen.fee
+        if fee and p.status == "overdue":
             late = p.days_late - fee.grace_days
             due_count = 0 if late <= 0 else (1 if fee.every_days is None else 1 + (late - 1) // fee.every_days)
             if fee.max_count:
@@ -160,7 +181,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
             key=make_key("penalty", invoice_id, currency, *parts), kind="penalty", as_of=as_of, customer_id=c.id,
             customer_name=c.name, target="invoice", target_id=invoice_id, lang=c.lang, collector=c.collector,
             lines=tuple(group), currency=currency, amount=amount,
-            reason=f"{policy.rules.name} penalties on {number}: " + "; ".join(
+            reason=f"{rules.name} penalties on {number}: " + "; ".join(
                 f"{ln.kind} {ln.amount} {ln.currency}" for ln in group),
         ))
     return ops, skipped, errors

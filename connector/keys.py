@@ -20,7 +20,7 @@ _MARKER = re.compile(r"\[relance:([0-9a-f]{32})\|([^\]]*)\]")
 
 def make_key(*parts: object) -> str:
     """32 hex characters (fits QuickBooks' 50-character requestid)."""
-    text = "\x1f".join(str(p) for p in parts)
+    text = "\x1f".join(map(str, parts))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from connector.calendar import quiet_reason
 from connector.keys import make_key
-from connector.models import CONTACT_CHANNELS, Customer, Item, Operation, Skip
+from connector.models import CONTACT_CHANNELS, Customer, Operation, Skip
 from connector.charges import penalty_operations
 from connector.policy import Level, Policy
 from connector.reconcile import Account, Position, Reconciliation
@@ -77,51 +77,63 @@ def _need(channel: str) -> str:
             "call_task": "phone number"}.get(channel, channel)
 
 
+def _due_date_order(p: Position) -> tuple:
+    r = p.receivable
+    return r.due_date, r.number, r.id
+
+
 def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) -> list[Operation]:
     c = acc.customer
     levels = acc.segment.levels
-    groups: dict[tuple, list[Position]] = defaultdict(list)
+    escalation = policy.escalation
+    per_customer = policy.grouping == "per_customer"
+    groups: dict[tuple, list[Position]] = {}
     for p in acc.positions:
         if p.due_level <= p.done_level:  # also every paid item (due level 0)
             continue
-        n = next_level(levels, p, policy.escalation, as_of)
+        n = next_level(levels, p, escalation, as_of)
         if not n:
             continue
         if p.hold:
             plan.skipped.append(Skip(customer_id=c.id, record=f"invoice {p.receivable.number}", reason=f"held: {p.hold}"))
             continue
-        gkey = (n,) if policy.grouping == "per_customer" else (n, p.receivable.invoice_id)
-        groups[gkey].append(p)
+        gkey = (n,) if per_customer else (n, p.receivable.invoice_id)
+        members = groups.get(gkey)
+        if members is None:
+            groups[gkey] = [p]
+        else:
+            members.append(p)
+    if not groups:
+        return []
 
     ops = []
     for gkey, members in sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1:]))):
         n = gkey[0]
         level = levels[n - 1]
-        members.sort(key=lambda p: (p.receivable.due_date, p.receivable.number, p.receivable.id))
+        members.sort(key=_due_date_order)
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for p in members:
             totals[p.receivable.currency] += p.receivable.open_amount
-        what = ", ".join(p.receivable.number for p in members[:5]) + (" …" if len(members) > 5 else "")
         if max(totals.values()) < policy.min_amount:
-            plan.skipped.append(Skip(customer_id=c.id, record=what,
+            plan.skipped.append(Skip(customer_id=c.id, record=_listed(members),
                                      reason=f"below the minimum amount {policy.min_amount} {policy.currency}"))
             continue
         channel, fallback_note = resolve_channel(level, c)
         if channel is None:
-            plan.skipped.append(Skip(customer_id=c.id, record=what, reason=fallback_note))
+            plan.skipped.append(Skip(customer_id=c.id, record=_listed(members), reason=fallback_note))
             continue
         currency, amount = max(totals.items(), key=lambda kv: (kv[1], kv[0]))
         rids = sorted(p.receivable.id for p in members)
-        per_invoice = policy.grouping == "per_invoice" and channel != "credit_hold"
-        worst = max(members, key=lambda p: p.days_late)
-        near = [p for p in members if p.near_limitation]
+        per_invoice = not per_customer and channel != "credit_hold"
+        worst = max(members, key=_days_late)
         reason = (f"level {n} '{level.name}' (due +{level.offset} d): {len(members)} item(s), "
                   f"oldest {worst.receivable.number} {worst.days_late} days past due"
                   if worst.days_late >= 0 else
                   f"level {n} '{level.name}' ({level.offset} d): {len(members)} item(s) due {worst.receivable.due_date}")
         reason += fallback_note
+        near = [p.limitation_date for p in members if p.near_limitation]
         if near:
-            reason += f"; limitation reached on {min(p.limitation_date for p in near)}"
+            reason += f"; limitation reached on {min(near)}"
         ops.append(Operation(
             key=make_key("action", c.id, n, *rids), kind="action", as_of=as_of, customer_id=c.id,
             customer_name=c.name, target="invoice" if per_invoice else "customer",
@@ -129,13 +141,22 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
             level_name=level.name, template=level.template, tone=level.tone, lang=c.lang,
             deadline=as_of + timedelta(days=level.task_days), formal_notice=level.formal_notice,
             collector=c.collector,
-            items=tuple(Item(receivable_id=p.receivable.id, invoice_id=p.receivable.invoice_id,
-                             number=p.receivable.number, due_date=p.receivable.due_date, days_late=p.days_late,
-                             open_amount=p.receivable.open_amount, currency=p.receivable.currency)
-                        for p in members),
+            # dicts: pydantic builds the Items as it validates the operation, faster than Item(...) each
+            items=tuple({"receivable_id": r.id, "invoice_id": r.invoice_id, "number": r.number, "due_date": r.due_date,
+                         "days_late": p.days_late, "open_amount": r.open_amount, "currency": r.currency}
+                        for p in members for r in (p.receivable,)),
             currency=currency, amount=amount, reason=reason,
         ))
     return ops
+
+
+def _days_late(p: Position) -> int:
+    return p.days_late
+
+
+def _listed(members: list[Position]) -> str:
+    """The invoices of a group as a skip names them: the first five numbers."""
+    return ", ".join(p.receivable.number for p in members[:5]) + (" …" if len(members) > 5 else "")
 
 
 def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: date, quiet: str | None,
@@ -147,8 +168,9 @@ def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: d
         postponed = set(o.key for o in contacts)
         why = f"postponed: {quiet}, a day without contact"
     else:
+        since = as_of - _WINDOW
         recent = {h.key for h in acc.history
-                  if h.kind == "action" and h.channel in CONTACT_CHANNELS and as_of - _WINDOW <= h.date <= as_of}
+                  if h.kind == "action" and h.channel in CONTACT_CHANNELS and since <= h.date <= as_of}
         room = max(0, policy.contact.max_per_7_days - len(recent))
         ranked = sorted(contacts, key=lambda o: (-(o.level or 0), o.key))
         postponed = {o.key for o in ranked[room:]}
@@ -167,15 +189,20 @@ def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
             plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
                                      reason="customer excluded from follow-up"))
         return
-    actions = _limit_contacts(acc, _action_operations(acc, policy, plan.as_of, plan), policy, plan.as_of, plan.quiet, plan)
-    plan.operations.extend(actions)
-    # A level reached by this very plan counts for penalties now, or the next run on the same day
-    # would find the level done and plan the penalty then: a second run must write nothing.
-    reaching = {i.receivable_id: op.level or 0 for op in actions for i in op.items}
+    actions = _action_operations(acc, policy, plan.as_of, plan)
+    reaching = None
+    if actions:
+        actions = _limit_contacts(acc, actions, policy, plan.as_of, plan.quiet, plan)
+        plan.operations.extend(actions)
+        # A level reached by this very plan counts for penalties now, or the next run on the same day
+        # would find the level done and plan the penalty then: a second run must write nothing.
+        reaching = {i.receivable_id: op.level or 0 for op in actions for i in op.items}
     ops, skipped, errors = penalty_operations(acc, policy, plan.as_of, reaching)
     plan.operations.extend(ops)
-    plan.skipped.extend(skipped)
-    plan.errors.extend(errors)
+    if skipped:
+        plan.skipped.extend(skipped)
+    if errors:
+        plan.errors.extend(errors)
 
 
 def new_plan(policy: Policy, as_of: date) -> Plan:

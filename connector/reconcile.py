@@ -50,6 +50,7 @@ class Position:
     hold: str | None  # why nothing is escalated, if so
     limitation_date: date
     near_limitation: bool
+    paid_on: date | None = None  # when a paid item was settled in full (its latest settlement)
 
 
 @dataclass(slots=True)
@@ -74,24 +75,22 @@ class Reconciliation:
 
 _NOTHING = (0, None)
 _FAR = date.max
+_ZERO = Decimal(0)
+_TENTH = Decimal("0.1")
 
 
-def _limitation_cache(policy: Policy, as_of: date):
-    """(limitation date, near it) by due date, memoised: a ledger has a few thousand distinct due dates."""
+def _limitation(policy: Policy, as_of: date):
+    """(limitation date, near it) for a due date; `reconcile` memoises it per due date."""
     lim = policy.rules.limitation
     horizon = as_of + timedelta(days=policy.limitation_warning_days)
-    cache: dict[date, tuple[date, bool]] = {}
 
     def get(due: date) -> tuple[date, bool]:
-        got = cache.get(due)
-        if got is None:
-            start = due if lim.counted_from == "due_date" else date(due.year, 12, 31)
-            try:
-                end = start.replace(year=start.year + lim.years)
-            except ValueError:  # 29 February
-                end = start.replace(year=start.year + lim.years, day=28)
-            got = cache[due] = (end, end <= horizon)
-        return got
+        start = due if lim.counted_from == "due_date" else date(due.year, 12, 31)
+        try:
+            end = start.replace(year=start.year + lim.years)
+        except ValueError:  # 29 February
+            end = start.replace(year=start.year + lim.years, day=28)
+        return end, end <= horizon
 
     return get
 
@@ -151,13 +150,14 @@ def _index_history(history: list[HistoryEntry]) -> tuple[dict[str, list[HistoryE
     """History per customer, and per receivable the highest level reached with its date."""
     by_customer: dict[str, list[HistoryEntry]] = defaultdict(list)
     reached: dict[str, tuple[int, date]] = {}
+    first = reached.setdefault
     for h in history:
         by_customer[h.customer_id].append(h)
-        if h.kind == "action" and h.level is not None:
-            mark = (h.level, h.date)
+        if h.kind == "action" and (level := h.level) is not None:
+            mark = (level, h.date)
             for rid in h.receivable_ids:
-                prev = reached.get(rid)
-                if prev is None or mark > prev:
+                prev = first(rid, mark)  # one lookup for the usual case, the first entry naming it
+                if prev is not mark and mark > prev:
                     reached[rid] = mark
     return by_customer, reached
 
@@ -177,56 +177,70 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
     for c in ledger.credits:
         credits[(c.customer_id, c.currency)] += c.amount
 
+    # Everything that depends only on a date or a number of days is computed once per run, not once
+    # per receivable: a ledger has a few hundred distinct due dates and delays.
     due_soon = policy.due_soon_days
-    limitation = _limitation_cache(policy, as_of)
-    level_cache: dict[str, dict[int, int]] = {s.name: {} for s in policy.segments}
-    by_late: dict[int, tuple[str, str]] = {}  # days late -> (status, bucket) of an open item
+    limitation = _limitation(policy, as_of)
+    by_due: dict[date, tuple[int, date, bool]] = {}  # due date -> (days late, limitation date, near it)
+    # per segment: days late -> (status, bucket, due level) of an open item
+    by_late: dict[str, dict[int, tuple[str, str, int]]] = {s.name: {} for s in policy.segments}
     year_ago = as_of - _YEAR
+    home = policy.currency
     accounts: list[Account] = []
     known = set()
+    reached_get, histories_get, plans_get = reached.get, history_by_customer.get, plans.get
     for customer in ledger.customers:
-        known.add(customer.id)
-        recs = by_customer.get(customer.id, ())
-        open_recs: list[tuple[Receivable, int]] = []
-        paid_late: list[tuple[Receivable, int]] = []
-        open_by_currency: dict[str, Decimal] = defaultdict(Decimal)
-        overdue_by_currency: dict[str, Decimal] = defaultdict(Decimal)
+        cid = customer.id
+        known.add(cid)
+        recs = by_customer.get(cid, ())
+        open_recs: list[tuple[Receivable, tuple[int, date, bool]]] = []
+        paid_late: list[tuple[Receivable, int, date]] = []
+        open_by_currency: dict[str, Decimal] = {}
         max_late = 0
         paid_lates: list[int] = []
         for r in recs:
-            late = (as_of - r.due_date).days
-            if r.open_amount > 0:
-                open_recs.append((r, late))
-                open_by_currency[r.currency] += r.open_amount
-                if late > 0:
-                    overdue_by_currency[r.currency] += r.open_amount
-                    if late > max_late:
-                        max_late = late
-            elif (paid := r.paid_on) is not None:
-                if paid > r.due_date:
-                    paid_late.append((r, late))  # only a late payment still matters (final interest)
+            due = r.due_date
+            dated = by_due.get(due)
+            if dated is None:
+                dated = by_due[due] = ((as_of - due).days, *limitation(due))
+            late = dated[0]
+            amount = r.open_amount
+            if amount > _ZERO:
+                open_recs.append((r, dated))
+                open_by_currency[r.currency] = open_by_currency.get(r.currency, _ZERO) + amount
+                if late > max_late:
+                    max_late = late
+            elif settlements := r.settlements:  # Receivable.paid_on, inlined: the latest settlement
+                paid = settlements[0].date
+                for s in settlements:
+                    if s.date > paid:
+                        paid = s.date
+                if paid > due:
+                    paid_late.append((r, late, paid))  # only a late payment still matters (final interest)
                 if year_ago < paid <= as_of:
-                    paid_lates.append(max(0, (paid - r.due_date).days))
-        avg_late = (Decimal(sum(paid_lates)) / len(paid_lates)).quantize(Decimal("0.1")) if paid_lates else None
-        segment = choose_segment(policy, customer, open_by_currency.get(policy.currency, Decimal(0)), max_late, avg_late)
+                    paid_lates.append((paid - due).days if paid > due else 0)
+        avg_late = (Decimal(sum(paid_lates)) / len(paid_lates)).quantize(_TENTH) if paid_lates else None
+        segment = choose_segment(policy, customer, open_by_currency.get(home, _ZERO), max_late, avg_late)
 
         plan_hold: dict[str, str] = {}
         plan_note = None
-        for plan in plans.get(customer.id, ()):
+        for plan in plans_get(cid, ()):
             kept, note = plan_state(plan, list(recs), as_of)
             plan_note = note
             if kept:
                 for r in recs:
                     if not plan.receivable_ids or r.id in plan.receivable_ids:
                         plan_hold[r.id] = note
-        covered_by_credit = {cur for cur, amt in overdue_by_currency.items()
-                             if amt > 0 and credits.get((customer.id, cur), Decimal(0)) >= amt} if credits else ()
+        covered_by_credit = _covered_by_credit(cid, open_recs, credits) if credits else ()
         excluded = "customer excluded from follow-up" if customer.excluded else None
-        levels, seg_levels = segment.levels, level_cache[segment.name]
+        levels, seg_by_late = segment.levels, by_late[segment.name]
 
-        positions = [Position(r, "paid", late, "paid", 0, *reached.get(r.id, _NOTHING), excluded, _FAR, False)
-                     for r, late in paid_late]
-        for r, late in open_recs:
+        positions: list[Position] = []
+        append = positions.append
+        for r, late, paid in paid_late:
+            done, last = reached_get(r.id, _NOTHING)
+            append(Position(r, "paid", late, "paid", 0, done, last, excluded, _FAR, False, paid))
+        for r, (late, lim, near) in open_recs:
             hold = excluded
             if hold is None:
                 if r.disputed:
@@ -235,20 +249,27 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                     hold = plan_hold[r.id]
                 elif covered_by_credit and r.currency in covered_by_credit:
                     hold = f"overdue {r.currency} balance covered by unapplied credits"
-            due = seg_levels.get(late)
-            if due is None:
-                due = seg_levels[late] = due_level(levels, late)
-            st = by_late.get(late)
+            st = seg_by_late.get(late)
             if st is None:
-                st = by_late[late] = (status(late, r.open_amount, due_soon), bucket(late))
-            done, last = reached.get(r.id, _NOTHING)
-            lim, near = limitation(r.due_date)
-            positions.append(Position(r, st[0], late, st[1], due, done, last, hold, lim, near))
+                st = seg_by_late[late] = (status(late, r.open_amount, due_soon), bucket(late), due_level(levels, late))
+            done, last = reached_get(r.id, _NOTHING)
+            append(Position(r, st[0], late, st[1], st[2], done, last, hold, lim, near))
         account = Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
-                          open_by_currency=dict(open_by_currency), plan_note=plan_note,
-                          history=history_by_customer.get(customer.id, []))
+                          open_by_currency=open_by_currency, plan_note=plan_note,
+                          history=histories_get(cid, []))
         accounts.append(account)
         if on_account:
             on_account(account)
     orphans = [r for cid, recs in by_customer.items() if cid not in known for r in recs]
     return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)
+
+
+def _covered_by_credit(customer_id: str, open_recs: list[tuple[Receivable, tuple[int, date, bool]]],
+                       credits: dict[tuple[str, str], Decimal]) -> set[str]:
+    """The currencies whose overdue balance the customer's unapplied credits cover in full."""
+    overdue_by_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for r, (late, _, _) in open_recs:
+        if late > 0:
+            overdue_by_currency[r.currency] += r.open_amount
+    return {cur for cur, amt in overdue_by_currency.items()
+            if amt > 0 and credits.get((customer_id, cur), Decimal(0)) >= amt}
