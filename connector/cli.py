@@ -306,7 +306,7 @@ def cmd_quickbooks_connect(args) -> int:
     oauth = OAuth(tenant_secret(t, secrets, "client_id_env").get_secret_value(),
                   tenant_secret(t, secrets, "client_secret_env").get_secret_value(), TokenFile(t.token_file),
                   environment=t.environment, redirect_uri=t.redirect_uri, discovery_url=t.discovery_url,
-                  realm_id=t.realm_id)
+                  realm_id=t.realm_id, verify_tls=t.verify_tls, timeout=t.timeout)
     try:
         tokens = connect(oauth, ask=input, say=say)
     except EOFError:

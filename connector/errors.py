@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class RelanceError(Exception):
     """Base of every error Relance reports to a user (never shown as a traceback)."""
@@ -22,6 +24,25 @@ class RateMissing(RelanceError):
 
 class SourceUnavailable(RelanceError):
     """The accounting system cannot be reached (network, authentication). Exit code 3."""
+
+
+class CertificateFailed(SourceUnavailable):
+    """The server's TLS certificate could not be verified. Exit code 3, never retried: a retry gets the same
+    certificate."""
+
+    def __init__(self, url: str, exc: BaseException):
+        m = re.search(r"certificate verify failed: ([^('\"]+)", str(exc))
+        self.url, self.reason = url, (m.group(1).strip() if m else "certificate verify failed")
+        super().__init__(f"TLS certificate verification failed for {url} ({self.reason}): if a private CA signed "
+                         f"the server's certificate, set REQUESTS_CA_BUNDLE to a PEM file holding that CA (Relance "
+                         f"trusts certifi's bundle, not the system store); for a test server only, set "
+                         f"verify_tls: false on this tenant")
+
+    @staticmethod
+    def matches(exc: BaseException) -> bool:
+        """True when `exc` (a requests SSLError) is a failed certificate verification."""
+        text = str(exc)
+        return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
 
 
 class ItemError(RelanceError):

@@ -26,6 +26,8 @@ from adapters.odoo.errors import (
     OdooUnavailable,
     OdooValidationError,
 )
+from connector.errors import CertificateFailed
+from connector.logs import redact, register_secret
 
 log = logging.getLogger("relance.odoo")
 
@@ -78,6 +80,7 @@ class OdooClient:
             raise ValueError(f"protocol must be auto, xmlrpc or json2, not {protocol!r}")
         self.url = url.rstrip("/")
         self.db, self.login, self._secret = db, login, secret
+        register_secret(secret)  # masked in every log line, and in what a server echoes back into an error
         self.protocol, self.timeout, self.verify = protocol, timeout, verify_tls
         self.retries, self.backoff = retries, backoff
         self.context = dict(context or {})
@@ -89,7 +92,14 @@ class OdooClient:
 
     # -- connection ---------------------------------------------------------------------------------
     def connect(self) -> None:
-        """Read the server version, pick the protocol, authenticate. Raises SourceUnavailable."""
+        """Read the server version, pick the protocol, authenticate. Raises SourceUnavailable, also when Odoo
+        answers with an error (a 500, a missing database): nothing can be read or written after that."""
+        try:
+            self._connect()
+        except OdooError as exc:
+            raise OdooUnavailable(f"Odoo at {self.url} failed while connecting as {self.login!r}: {exc}") from None
+
+    def _connect(self) -> None:
         info = self._xmlrpc("common", "version", [], idempotent=True)
         self.server_version = str(info.get("server_version", ""))
         vinfo = info.get("server_version_info") or [0]
@@ -152,6 +162,8 @@ class OdooClient:
             try:
                 resp = self.session.post(url, timeout=self.timeout, verify=self.verify, **req)
             except requests.exceptions.ConnectionError as exc:
+                if isinstance(exc, requests.exceptions.SSLError) and CertificateFailed.matches(exc):
+                    raise CertificateFailed(self.url, exc) from None
                 if not (idempotent or never_sent(exc)):
                     raise OdooAmbiguous(f"no answer from {self.url} after sending a write ({type(exc).__name__})") from None
                 problem = _short(exc)
@@ -189,6 +201,7 @@ class OdooClient:
                     # recordset from a method without @api.returns): the call succeeded, result unknown.
                     return None
                 name, message = _fault_message(fault)
+                message = redact(message)
                 if fault.faultCode == 3 or "AccessDenied" in name:
                     raise OdooAuthError(f"Odoo at {self.url} refused the credentials of {self.login!r}") from None
                 err = _classify(message, name=name, code=fault.faultCode, model=model, method=fn)
@@ -215,8 +228,10 @@ class OdooClient:
                 err_body = json.loads(resp.content)
             except ValueError:
                 err_body = {}
+            if not isinstance(err_body, dict):  # a proxy's JSON that is not Odoo's error object
+                err_body = {}
             name = str(err_body.get("name", ""))
-            message = str(err_body.get("message") or f"HTTP {resp.status_code}")
+            message = redact(str(err_body.get("message") or f"HTTP {resp.status_code}"))
             if resp.status_code == 404 and not name:
                 message = f"unknown model or method (HTTP 404): {message}"
             err = _classify(message, name=name, model=model, method=method)
@@ -240,5 +255,5 @@ def _json_default(value: Any) -> Any:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc)
+    text = redact(str(exc))
     return type(exc).__name__ if not text else f"{type(exc).__name__}: {text[:200]}"

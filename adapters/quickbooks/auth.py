@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -19,10 +20,27 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from adapters.quickbooks.errors import QuickBooksAuthError, QuickBooksUnavailable
+from connector.errors import CertificateFailed
+from connector.logs import register_secret
 
 log = logging.getLogger("relance.quickbooks")
 
 REFRESH_MARGIN = 300  # seconds: refresh an access token this long before it expires (they last one hour)
+_OAUTH_ERROR = re.compile(r"^[a-z_]{1,40}$")  # RFC 6749 §5.2 error codes: invalid_grant, invalid_client...
+
+
+def _auth_client_class(verify: bool, timeout: float):
+    """intuit-oauth's AuthClient (a requests.Session) with our TLS verification and a timeout on each of its
+    requests, discovery document included: it sets neither itself."""
+    from intuitlib.client import AuthClient
+
+    class Client(AuthClient):
+        def request(self, method, url, **kw):
+            kw.pop("verify", None)
+            kw.setdefault("timeout", timeout)
+            return super().request(method, url, verify=verify, **kw)
+
+    return Client
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,14 @@ class Tokens:
 
     def __repr__(self) -> str:  # never print a token
         return f"Tokens(realm_id={self.realm_id!r}, expires_at={self.expires_at})"
+
+
+def _remember(tokens: Tokens | None) -> Tokens | None:
+    """Tokens are masked in every log line from the moment they are read or received."""
+    if tokens is not None:
+        register_secret(tokens.access_token)
+        register_secret(tokens.refresh_token)
+    return tokens
 
 
 class TokenFile:
@@ -87,8 +113,11 @@ class OAuth:
 
     def __init__(self, client_id: str, client_secret: str, store: TokenFile, *, environment: str = "sandbox",
                  redirect_uri: str = "", discovery_url: str | None = None, initial_refresh_token: str | None = None,
-                 realm_id: str = "", clock=time.time):
+                 realm_id: str = "", clock=time.time, verify_tls: bool = True, timeout: float = 30.0):
         self._id, self._secret = client_id, client_secret
+        self.verify_tls, self.timeout = verify_tls, timeout
+        for value in (client_secret, initial_refresh_token):  # the client id is public: the consent URL shows it
+            register_secret(value)
         self.store, self.environment, self.redirect_uri = store, environment, redirect_uri
         self.discovery_url, self.realm_id, self.clock = discovery_url, realm_id, clock
         self._initial = initial_refresh_token
@@ -100,14 +129,16 @@ class OAuth:
     def _auth_client(self):
         if self._client is None:
             try:
-                from intuitlib.client import AuthClient
+                client_class = _auth_client_class(self.verify_tls, self.timeout)
             except ImportError:
                 raise QuickBooksAuthError("the intuit-oauth package is not installed (pip install intuit-oauth)") from None
             # AuthClient reads Intuit's OpenID discovery document on construction; `environment` may be a URL.
+            where = self.discovery_url or self.environment
             try:
-                self._client = AuthClient(self._id, self._secret, self.redirect_uri,
-                                          self.discovery_url or self.environment)
+                self._client = client_class(self._id, self._secret, self.redirect_uri, where)
             except Exception as exc:  # noqa: BLE001 - requests' errors or AuthClientError: never echo a body
+                if CertificateFailed.matches(exc):
+                    raise CertificateFailed(where if "://" in where else "Intuit's OAuth discovery document", exc) from None
                 raise QuickBooksUnavailable(f"cannot read Intuit's OAuth discovery document ({type(exc).__name__})") from None
         return self._client
 
@@ -129,7 +160,7 @@ class OAuth:
             raise QuickBooksAuthError("the redirect URL's state does not match this consent request: start again")
         client = self._auth_client()
         self._call(lambda: client.get_bearer_token(code, realm_id=realm), "exchange the authorization code")
-        tokens = self._from_client(client, realm)
+        tokens = _remember(self._from_client(client, realm))
         self.store.save(tokens)
         self._tokens = tokens
         return tokens
@@ -152,7 +183,7 @@ class OAuth:
 
     def _current(self) -> Tokens:
         if self._tokens is None:
-            self._tokens = self.store.load()
+            self._tokens = _remember(self.store.load())
         if self._tokens is None:
             if not self._initial:
                 raise QuickBooksAuthError(f"no tokens in {self.store.path}: run `relance quickbooks connect`")
@@ -162,7 +193,7 @@ class OAuth:
     def _refresh_locked(self, tokens: Tokens) -> Tokens:
         client = self._auth_client()
         self._call(lambda: client.refresh(refresh_token=tokens.refresh_token), "refresh the access token")
-        new = self._from_client(client, tokens.realm_id)
+        new = _remember(self._from_client(client, tokens.realm_id))
         self.store.save(new)  # persisted first: the old refresh token may already be dead
         self._tokens = new
         self.refreshes += 1
@@ -185,15 +216,19 @@ class OAuth:
             fn()
         except AuthClientError as exc:
             reason = ""
-            try:  # Intuit answers {"error": "invalid_grant"}: name it, never echo the rest
-                reason = str(json.loads(exc.content or b"{}").get("error", ""))[:60]
+            try:  # Intuit answers {"error": "invalid_grant"}: name a code like that, never echo anything else
+                reason = str(json.loads(exc.content or b"{}").get("error", ""))
             except (ValueError, AttributeError):
                 pass
+            reason = f" {reason}" if _OAUTH_ERROR.match(reason) else ""
             if exc.status_code in (400, 401):
-                raise QuickBooksAuthError(f"Intuit refused to {what} (HTTP {exc.status_code} {reason}): the refresh "
+                raise QuickBooksAuthError(f"Intuit refused to {what} (HTTP {exc.status_code}{reason}): the refresh "
                                           f"token is expired or revoked; run `relance quickbooks connect`") from None
             raise QuickBooksUnavailable(f"Intuit's token endpoint answered HTTP {exc.status_code} ({what})") from None
         except OSError as exc:  # requests' ConnectionError and Timeout derive from OSError
+            if CertificateFailed.matches(exc):
+                raise CertificateFailed(self._client.token_endpoint if self._client else "Intuit's token endpoint",
+                                        exc) from None
             raise QuickBooksUnavailable(f"cannot reach Intuit's token endpoint to {what} ({type(exc).__name__})") from None
 
 
@@ -203,6 +238,7 @@ class StaticToken:
     def __init__(self, token: str):
         self._token = token
         self.refreshes = 0
+        register_secret(token)
 
     def access_token(self) -> str:
         return self._token

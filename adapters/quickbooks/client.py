@@ -36,7 +36,9 @@ from adapters.quickbooks.errors import (
     fault_errors,
     from_fault,
 )
+from connector.errors import CertificateFailed
 from connector.keys import make_key
+from connector.logs import redact
 
 log = logging.getLogger("relance.quickbooks")
 
@@ -127,7 +129,7 @@ class BatchItem:
 class QuickBooksClient:
     def __init__(self, realm_id: str, auth: Auth, *, environment: str = "sandbox", base_url: str | None = None,
                  minor_version: int | None = None, timeout: float = 30.0, retries: int = 4, backoff: float = 0.5,
-                 pacer: Pacer | None = None, session: requests.Session | None = None):
+                 pacer: Pacer | None = None, session: requests.Session | None = None, verify_tls: bool | None = None):
         if environment not in BASE_URLS:
             raise ValueError(f"environment must be sandbox or production, not {environment!r}")
         self.realm_id, self.auth = str(realm_id), auth
@@ -136,6 +138,8 @@ class QuickBooksClient:
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.pacer = pacer or Pacer()
         self.session = session or requests.Session()
+        # Passed on every request: a session-level False alone is overridden by REQUESTS_CA_BUNDLE.
+        self.verify = self.session.verify if verify_tls is None else verify_tls
         self.calls = 0
         self.last_time: str | None = None  # the `time` of the last answer (Intuit's clock)
 
@@ -161,8 +165,10 @@ class QuickBooksClient:
             try:
                 with self.pacer.slot():
                     resp = self.session.request(method, url, params=query, data=data, headers=headers,
-                                                timeout=self.timeout)
+                                                timeout=self.timeout, verify=self.verify)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if isinstance(exc, requests.exceptions.SSLError) and CertificateFailed.matches(exc):
+                    raise CertificateFailed(self.base_url, exc) from None
                 if not (safe or never_sent(exc)):
                     raise QuickBooksAmbiguous(f"{where}: no answer from QuickBooks after sending a write "
                                               f"without a requestid ({type(exc).__name__})") from None
@@ -195,8 +201,11 @@ class QuickBooksClient:
             attempt += 1
 
     def _parse(self, resp: requests.Response, where: str) -> dict:
+        content = resp.content or b"{}"
+        if resp.status_code >= 400:  # a gateway may echo the request, token included, into the Fault's Detail
+            content = redact(content.decode("utf-8", errors="replace")).encode("utf-8")
         try:
-            body = json.loads(resp.content or b"{}", parse_float=Decimal)
+            body = json.loads(content, parse_float=Decimal)
         except ValueError:
             raise QuickBooksError(f"HTTP {resp.status_code} with an answer that is not JSON "
                                   f"({resp.headers.get('Content-Type', '?')})", status=resp.status_code, where=where) from None

@@ -44,7 +44,7 @@ class QuickBooksSource:
                                   f"client id and secret")
             auth = OAuth(client_id, client_secret, TokenFile(token_file), environment=environment,
                          discovery_url=discovery_url, realm_id=self.realm_id, redirect_uri=redirect_uri,
-                         initial_refresh_token=secret(refresh_token_env) or None)
+                         initial_refresh_token=secret(refresh_token_env) or None, verify_tls=verify_tls, timeout=timeout)
         self.auth = auth
         session = requests.Session()
         session.verify = verify_tls

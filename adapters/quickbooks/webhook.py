@@ -24,10 +24,21 @@ log = logging.getLogger("relance.quickbooks.webhook")
 SIGNATURE_HEADER = "intuit-signature"
 # Entities whose change can alter a follow-up: anything else is acknowledged and ignored.
 RELEVANT = frozenset({"invoice", "payment", "creditmemo", "customer", "term", "attachable"})
+MAX_BODY = 1_000_000  # bytes; Intuit's notifications are a few kB, anything bigger is refused unread
+_LEGACY_OPERATIONS = {"create": "created", "update": "updated", "delete": "deleted", "void": "voided",
+                      "merge": "merged", "emailed": "emailed"}
 
 
 class WebhookRejected(RelanceError):
     """A webhook request without a valid signature, or with a payload that is not Intuit's."""
+
+
+class BadSignature(WebhookRejected):
+    """No verifier token configured, no signature, or one that does not match the body: answered 401."""
+
+
+class BadPayload(WebhookRejected):
+    """A correctly signed body that is not one of Intuit's payloads: answered 400."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +54,47 @@ def signature(body: bytes, verifier_token: str) -> str:
 
 
 def verify(body: bytes, header: str | None, verifier_token: str) -> None:
-    """Raises WebhookRejected unless `header` is the signature of exactly these bytes (constant-time)."""
+    """Raises BadSignature unless `header` is the signature of exactly these bytes. The comparison is
+    hmac.compare_digest: its time does not depend on where the two values differ. Refusals are logged with
+    the body's size only: neither the body, the header nor the token is written."""
     if not verifier_token:
-        raise WebhookRejected("no webhook verifier token configured: every request is refused")
+        log.error("QuickBooks webhook refused: no verifier token configured (%d bytes, body not logged)", len(body))
+        raise BadSignature("no webhook verifier token configured: every request is refused")
     if not header:
         log.warning("QuickBooks webhook refused: no %s header (%d bytes, body not logged)", SIGNATURE_HEADER, len(body))
-        raise WebhookRejected(f"missing {SIGNATURE_HEADER} header")
-    if not hmac.compare_digest(signature(body, verifier_token).encode("ascii"), header.strip().encode("ascii", "replace")):
+        raise BadSignature(f"missing {SIGNATURE_HEADER} header")
+    expected = signature(body, verifier_token).encode("ascii")
+    if not hmac.compare_digest(expected, header.strip().encode("ascii", "replace")):
         log.warning("QuickBooks webhook refused: bad signature (%d bytes, body not logged)", len(body))
-        raise WebhookRejected("the intuit-signature does not match the body")
+        raise BadSignature("the intuit-signature does not match the body")
+
+
+def _cloud_events(events: list) -> list[Change]:
+    out = []
+    for ev in events:
+        if not isinstance(ev, dict) or "specversion" not in ev:
+            raise BadPayload("a CloudEvents array item has no specversion")
+        parts = str(ev.get("type", "")).split(".")  # qbo.<entity>.<operation>.v<N>
+        if len(parts) < 3 or not ev.get("intuitaccountid"):
+            raise BadPayload("a CloudEvent without type qbo.<entity>.<operation>.vN or intuitaccountid")
+        out.append(Change(str(ev["intuitaccountid"]), parts[1].lower(), str(ev.get("intuitentityid", "")),
+                          parts[2].lower()))
+    return out
+
+
+def _legacy(notes: list) -> list[Change]:
+    out = []
+    for note in notes:
+        event = note.get("dataChangeEvent") if isinstance(note, dict) else None
+        entities = event.get("entities") if isinstance(event, dict) else None
+        if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
+            raise BadPayload("an eventNotifications item without dataChangeEvent.entities")
+        realm = str(note.get("realmId", ""))
+        for ent in entities:
+            op = str(ent.get("operation", "")).lower()
+            out.append(Change(realm, str(ent.get("name", "")).lower(), str(ent.get("id", "")),
+                              _LEGACY_OPERATIONS.get(op, op)))
+    return out
 
 
 def changes(body: bytes) -> list[Change]:
@@ -59,29 +102,14 @@ def changes(body: bytes) -> list[Change]:
     try:
         data = json.loads(body)
     except ValueError:
-        raise WebhookRejected("the webhook body is not JSON") from None
-    out: list[Change] = []
-    events = data if isinstance(data, list) else [data] if isinstance(data, dict) and "specversion" in data else None
-    if events is not None:
-        for ev in events:
-            if not isinstance(ev, dict) or "specversion" not in ev:
-                raise WebhookRejected("a CloudEvents array item has no specversion")
-            parts = str(ev.get("type", "")).split(".")  # qbo.<entity>.<operation>.v<N>
-            if len(parts) < 3 or not ev.get("intuitaccountid"):
-                raise WebhookRejected("a CloudEvent without type qbo.<entity>.<operation>.vN or intuitaccountid")
-            out.append(Change(str(ev["intuitaccountid"]), parts[1].lower(), str(ev.get("intuitentityid", "")),
-                              parts[2].lower()))
-        return out
+        raise BadPayload("the webhook body is not JSON") from None
+    if isinstance(data, list):
+        return _cloud_events(data)
+    if isinstance(data, dict) and "specversion" in data:
+        return _cloud_events([data])
     if isinstance(data, dict) and isinstance(data.get("eventNotifications"), list):
-        for note in data["eventNotifications"]:
-            realm = str((note or {}).get("realmId", ""))
-            for ent in ((note or {}).get("dataChangeEvent") or {}).get("entities") or []:
-                op = str(ent.get("operation", "")).lower()
-                op = {"create": "created", "update": "updated", "delete": "deleted", "void": "voided",
-                      "merge": "merged", "emailed": "emailed"}.get(op, op)
-                out.append(Change(realm, str(ent.get("name", "")).lower(), str(ent.get("id", "")), op))
-        return out
-    raise WebhookRejected("neither a CloudEvents array nor an eventNotifications payload")
+        return _legacy(data["eventNotifications"])
+    raise BadPayload("neither a CloudEvents array nor an eventNotifications payload")
 
 
 def realms_to_refresh(body: bytes, header: str | None, verifier_token: str) -> set[str]:
@@ -92,25 +120,32 @@ def realms_to_refresh(body: bytes, header: str | None, verifier_token: str) -> s
 
 def wsgi_app(verifier_token: str, on_realms):
     """A minimal WSGI endpoint: 200 and `on_realms(realms)` for a good request, 401 for a bad signature,
-    400 for a bad payload. Intuit retries what is not answered 200."""
+    400 for a bad payload, 413 for a body too big to be Intuit's. Intuit retries what is not answered 200."""
+
+    def reply(start_response, status: str):
+        start_response(status, [("Content-Type", "text/plain")])
+        return [status.encode()]
 
     def app(environ, start_response):
         try:
             size = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             size = 0
-        body = environ["wsgi.input"].read(size) if size else b""
+        if size > MAX_BODY:
+            log.warning("QuickBooks webhook refused: %d bytes announced, more than %d (body not read)", size, MAX_BODY)
+            return reply(start_response, "413 Payload Too Large")
+        body = environ["wsgi.input"].read(size) if size > 0 else b""
         header = environ.get("HTTP_INTUIT_SIGNATURE")
         try:
             verify(body, header, verifier_token)
             realms = {c.realm_id for c in changes(body) if c.entity in RELEVANT and c.realm_id}
-        except WebhookRejected as exc:
-            status = "401 Unauthorized" if "signature" in str(exc) or "verifier" in str(exc) else "400 Bad Request"
-            start_response(status, [("Content-Type", "text/plain")])
-            return [status.encode()]
+        except BadSignature:
+            return reply(start_response, "401 Unauthorized")
+        except BadPayload as exc:
+            log.warning("QuickBooks webhook refused: signed, but %s (%d bytes, body not logged)", exc, len(body))
+            return reply(start_response, "400 Bad Request")
         if realms:
             on_realms(realms)
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"ok"]
+        return reply(start_response, "200 OK")
 
     return app
