@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from connector import jurisdictions
 from connector.calendar import check_country
+from connector.errors import ConfigError
 from connector.models import Channel, Currency
 from connector.yamlfile import load_model
 
@@ -165,4 +166,8 @@ def load_policy(path: Path | str) -> Policy:
     p = Path(path)
     if not p.suffix and not p.exists():
         p = shipped_policy_path(str(path))
+        if not p.is_file():  # name what the user wrote, not a path inside the package
+            shipped = sorted(f.stem for f in p.parent.glob("*.yaml"))
+            raise ConfigError(f"policy {str(path)!r}", "no such file, nor a shipped policy of that name "
+                                                       f"(shipped: {', '.join(shipped)})")
     return load_model(p, Policy)

@@ -86,6 +86,9 @@ def parse_table(path: Path, name: str) -> RateTable:
     if reader.fieldnames is None or column not in reader.fieldnames or "effective_date" not in reader.fieldnames:
         raise ConfigError(str(path), f"header must name effective_date and {column}")
     for (n, _), row in zip(body[1:], reader):
+        if None in row:  # more fields than the header: a decimal comma (4,25) would read as 4
+            raise ConfigError(str(path), f"line {n}: {len(reader.fieldnames) + len(row[None])} fields where the header has "
+                                         f"{len(reader.fieldnames)} (a decimal comma, or a comma in an unquoted source?)")
         try:
             day = date.fromisoformat(row["effective_date"])
             rate = Decimal(row[column])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,12 +12,16 @@ from pydantic import BaseModel, ValidationError
 from connector.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+# A value under such a key may be a secret written in the wrong place: never echoed in a message.
+_SECRET_KEY = re.compile(r"(password|passwd|api_?key|secret|token|credential)", re.IGNORECASE)
 
 
 def key_path(loc: tuple) -> str:
     """('segments', 0, 'levels', 2, 'channel') -> 'segments[0].levels[2].channel'."""
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad dict key: the key itself is already in the path
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -26,13 +31,18 @@ def key_path(loc: tuple) -> str:
 
 def validation_problems(exc: ValidationError) -> list[str]:
     problems = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-union"))))
+        if err["type"] == "too_short" and any(len(o["loc"]) > len(err["loc"]) and o["loc"][:len(err["loc"])] == err["loc"]
+                                              for o in errors):
+            continue  # "at least 1 item after validation": its only item failed, which is reported already
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         elif (err["type"] != "value_error" and isinstance(err.get("input"), (str, int, float, bool))
-              and repr(err["input"]) not in msg):  # our own value errors word their message and never echo secrets
+              and repr(err["input"]) not in msg  # our own value errors word their message and never echo secrets
+              and not any(isinstance(p, str) and _SECRET_KEY.search(p) for p in loc)):  # `password_env: 839201`
             msg += f" (got {err['input']!r})"
         problems.append(f"{key_path(loc)}: {msg}")
     return problems

@@ -16,8 +16,15 @@ of None is committed and then, over XML-RPC, answered with Odoo's "cannot marsha
 `emu.records(model)` returns copies of the stored rows; `emu.set_access(login, model, {"read"})` restricts rights.
 
 Faults: `emu.fault_hook = f` with `f(protocol, model, method)` called before each object call; it may
-raise HTTPFault(status, body), DropConnection(after=False|True), an Odoo exception (UserError,
-AccessError...) or SerializationFailure, answered as described in emulator_errors.
+raise HTTPFault(status, body, after=False|True), DropConnection(after=False|True), an Odoo exception (UserError,
+AccessError...) or SerializationFailure, answered as described in emulator_errors. It runs outside the
+emulator's lock: a hook that sleeps is a slow request, and other requests go on meanwhile, as in Odoo where
+each request has its own worker and transaction (a client that gave up on it may already be retrying).
+
+Writes: `emu.write_hook = f` with `f(protocol, model, method, phase)` called for each object call that is not
+read-only and succeeded: phase "committed" once its transaction is committed, before the answer is sent
+(returning "drop" closes the connection instead: the write happened, the answer is lost), then phase
+"answered" once the answer has left.
 
 Standalone: python -m adapters.odoo.emulator --port 8069 --version 17.0 [--seed file.json]
 (user relance / pw / API key key-123, on top of emulator_ledger.base_records).
@@ -68,6 +75,15 @@ class _Drop(Exception):
     pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away (killed, timed out) is no server error: nothing to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class OdooEmulator:
     def __init__(self, version: str = "17.0", db: str = "emulator",
                  modules: tuple[str, ...] = ("account", "mail"), host: str = "127.0.0.1", port: int = 0,
@@ -82,7 +98,9 @@ class OdooEmulator:
         self.version_info = [self.major, 0, 0, "final", 0, edition]
         self.calls: list[tuple[str, str, str]] = []
         self.fault_hook: Callable[[str, str, str], None] | None = None
+        self.write_hook: Callable[[str, str, str, str], Any] | None = None
         self._lock = threading.RLock()
+        self._local = threading.local()  # per handler thread: the write its current request committed
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
@@ -155,7 +173,7 @@ class OdooEmulator:
     # -- server -----------------------------------------------------------------------------------
     def start(self) -> str:
         handler = type("Handler", (_Handler,), {"emu": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server = _Server((self.host, self.port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="odoo-emulator", daemon=True)
@@ -206,6 +224,7 @@ class OdooEmulator:
     def _execute(self, protocol: str, uid: int, model: str, method: str, ids: list | None, args: list,
                  kwargs: dict) -> Any:
         """Run one object call in a transaction. `ids` is None for XML-RPC (taken from args)."""
+        self._local.wrote = None
         with self._lock:
             self.calls.append((protocol, model, method))
             if model not in self.store.schema:
@@ -215,14 +234,19 @@ class OdooEmulator:
             kind, fn = methods.lookup(self.store, model, method)
             kwargs = dict(kwargs or {})
             call = self._call_env(uid, kwargs.pop("context", None))
-            drop_after = False
-            if self.fault_hook:
-                try:
-                    self.fault_hook(protocol, model, method)
-                except DropConnection as exc:
-                    if not exc.after:
-                        raise
-                    drop_after = True
+        drop_after, fault_after = False, None
+        if self.fault_hook:  # outside the lock: a slow request does not hold the others back
+            try:
+                self.fault_hook(protocol, model, method)
+            except DropConnection as exc:
+                if not exc.after:
+                    raise
+                drop_after = True
+            except HTTPFault as exc:
+                if not exc.after:
+                    raise
+                fault_after = exc
+        with self._lock:
             if protocol == "json2":
                 if kind in ("model", "create") and ids:
                     raise unprocessable(f"cannot call {model}.{method} with ids")
@@ -253,9 +277,21 @@ class OdooEmulator:
                 result = result[0]
             if isinstance(result, methods.RecordSet) and (protocol == "json2" or self.major >= 18):
                 result = result.ids
+            if snapshot is not None and self.write_hook:
+                if self.write_hook(protocol, model, method, "committed") == "drop":
+                    drop_after = True
+                self._local.wrote = None if drop_after or fault_after else (protocol, model, method)
             if drop_after:
                 raise _Drop()
+            if fault_after:
+                raise fault_after
             return result
+
+    def _answered(self) -> None:
+        """After a request's answer left: the write hook's "answered" phase, if that request wrote."""
+        wrote, self._local.wrote = getattr(self._local, "wrote", None), None
+        if wrote and self.write_hook:
+            self.write_hook(*wrote, "answered")
 
 
 def _serialize(exc: BaseException) -> dict:
@@ -333,6 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path = self.path.split("?")[0]
         body = self._body()
+        self.emu._local.wrote = None
         if path in ("/xmlrpc/2/common", "/xmlrpc/2/object", "/xmlrpc/2/db"):
             self._xmlrpc(path.rsplit("/", 1)[1], body)
         elif path.startswith("/json/2") and self.emu.major >= 19:
@@ -343,6 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json2(m.group(1), m.group(2), body)
         else:
             self._not_found()
+        self.emu._answered()
 
     # -- XML-RPC ----------------------------------------------------------------------------------
     def _xmlrpc(self, service: str, body: bytes) -> None:

@@ -6,11 +6,16 @@ carry their receivable ("payment_term") lines, one per installment of the paymen
 returns False, `button_draft`, `button_cancel` and `reconcile` return None; error texts below are Odoo's.
 19 also refuses writing invoice_line_ids, line_ids, invoice_date, date, partner_id, invoice_payment_term_id
 or currency_id on a posted move. `account_debit_note/wizard/account_debit_note.py` (17) for debit notes.
+Lock dates (`_post`, `_get_accounting_date`, `_check_fiscalyear_lock_date` (17) / `_check_fiscal_lock_dates`
+(19), `copy_data`): posting moves a date in a locked period to the first open day it may take, no later than
+today, and refuses when that is still locked; a debit note's copy is dated the day after the lock date.
+Tax lock dates and 19's lock exceptions are not emulated.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from adapters.odoo.emulator_errors import UserError
@@ -330,13 +335,69 @@ class AccountingMixin:
                                 f'account on journal "{journal}" to automatically balance each move.')
         for mid in ids:
             m = moves[mid]
-            if m.get("move_type") in INVOICES and m.get("invoice_date"):
-                m["date"] = m["invoice_date"]
+            if m.get("move_type") in INVOICES and m.get("invoice_date") and not (
+                    m.get("debit_origin_id") and (m.get("date") or "") > m["invoice_date"]):
+                m["date"] = m["invoice_date"]  # _compute_date; a debit note keeps the date its copy moved past a lock
+            locks = self.violated_locks(m, m["date"], call)
+            if locks:
+                m["date"] = self._accounting_date(m, locks)
             if not m.get("name") or m["name"] == "/":
                 m["name"] = self._next_name(m)
             m.update(state="posted", posted_before=True, write_date=self.now(), write_uid=call.uid)
+            self.check_lock_dates(m, call)
             self.recompute_move(mid)
         return False
+
+    # -- lock dates ---------------------------------------------------------------------------------
+    def violated_locks(self, m: dict, day: str, call: Call) -> list[tuple[str, str]]:
+        """(lock date, field) of each lock `day` falls on or before, for this move's journal and this user
+        (17: an adviser, account.group_account_manager, is held by the fiscal year lock date only)."""
+        company = self.data["res.company"].get(m.get("company_id"), {})
+        jtype = self.data["account.journal"].get(m.get("journal_id"), {}).get("type")
+        if self.major >= 18:
+            names = ["fiscalyear_lock_date", "hard_lock_date", *(["sale_lock_date"] if jtype == "sale" else []),
+                     *(["purchase_lock_date"] if jtype == "purchase" else [])]
+            return sorted((company[f], f) for f in names if company.get(f) and day <= company[f])
+        adviser = call.su or "account" in self.users.get(call.uid, {}).get("groups", ())
+        names = ["fiscalyear_lock_date"] if adviser else ["period_lock_date", "fiscalyear_lock_date"]
+        lock = max((company.get(f) or "" for f in names), default="")
+        return [(lock, "user")] if lock and day <= lock else []
+
+    def _accounting_date(self, m: dict, locks: list[tuple[str, str]]) -> str:
+        """`_get_accounting_date`: the day after the last lock, kept within its sequence period, never after today."""
+        day = date.fromisoformat(locks[-1][0]) + timedelta(days=1)
+        today = date.fromisoformat(self.today())
+        last = max((r.get("name") or "" for r in self.data["account.move"].values()
+                    if r.get("journal_id") == m.get("journal_id") and r.get("state") == "posted"
+                    and (r.get("name") or "/") != "/"), default="")
+        reset = "month" if re.search(r"\d{4}/\d{2}/\d+$", last) else "year" if re.search(r"\d{4}/\d+$", last) else "never"
+        month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if m.get("move_type") in SALE:
+            if not last or reset == "month":
+                return min(today, month_end).isoformat()
+            return min(today, date(day.year, 12, 31)).isoformat() if reset == "year" else day.isoformat()
+        if not last or reset == "month":
+            return (month_end if (today.year, today.month) > (day.year, day.month) else max(day, today)).isoformat()
+        if reset == "year":
+            return (date(day.year, 12, 31) if today.year > day.year else max(day, today)).isoformat()
+        return day.isoformat()
+
+    def check_lock_dates(self, m: dict, call: Call) -> None:
+        """Odoo's refusal to add or modify a posted entry dated on or before a lock date (its exact words)."""
+        locks = self.violated_locks(m, m.get("date") or "", call)
+        if not locks:
+            return
+        us = lambda d: f"{d[5:7]}/{d[8:10]}/{d[:4]}"  # noqa: E731 - format_date in en_US
+        if self.major >= 18:
+            labels = {f: self.schema["res.company"].fields[f].string for _, f in locks}
+            items = [f"{labels[f]} ({us(d)})" for d, f in locks]
+            listed = items[0] if len(items) == 1 else (
+                f"{items[0]} and {items[1]}" if len(items) == 2 else ", ".join(items[:-1]) + f", and {items[-1]}")
+            raise UserError(f"You cannot add/modify entries prior to and inclusive of: {listed}.")
+        message = f"You cannot add/modify entries prior to and inclusive of the lock date {us(locks[-1][0])}."
+        if not (call.su or "account" in self.users.get(call.uid, {}).get("groups", ())):
+            message = message[:-1] + ". Check the company settings or ask someone with the 'Adviser' role"
+        raise UserError(message)
 
     def _next_name(self, m: dict) -> str:
         journal = self.data["account.journal"].get(m.get("journal_id"), {})
@@ -356,6 +417,9 @@ class AccountingMixin:
         ids = self.existing("account.move", ids, call)
         if any(self.data["account.move"][i].get("state") not in ("cancel", "posted") for i in ids):
             raise UserError("Only posted/cancelled journal entries can be reset to draft.")
+        for mid in ids:
+            if self.data["account.move"][mid].get("state") == "posted":
+                self.check_lock_dates(self.data["account.move"][mid], call)
         for mid in ids:
             self.remove_move_reconcile(self.lines_of(mid), call)
             self.data["account.move"][mid].update(state="draft", is_move_sent=False, write_date=self.now())
@@ -481,6 +545,9 @@ class AccountingMixin:
                 vals["invoice_line_ids"] = [(0, 0, {k: self.data["account.move.line"][lid].get(k) for k in (
                     "name", "quantity", "price_unit", "account_id", "product_id", "discount")})
                     for lid in self.lines_of(mid) if self.data["account.move.line"][lid].get("display_type") == "product"]
+            locks = self.violated_locks(src, vals["date"], call)
+            if locks:  # copy_data: a copy dated in a locked period moves to the day after the lock date
+                vals["date"] = (date.fromisoformat(locks[-1][0]) + timedelta(days=1)).isoformat()
             new = self.create("account.move", [{k: v for k, v in vals.items() if v is not None}], call)[0]
             link = f'<a href="#" data-oe-model="account.move" data-oe-id="{mid}">{escape_name(self.move_display_name(mid))}</a>'
             self.post_message("account.move", new, call, body=f"This debit note was created from: {link}", html_body=True)

@@ -13,6 +13,7 @@ Error texts are those of Odoo 17 (`odoo/osv/expression.py`) and 19 (`odoo/orm/do
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Protocol
 
@@ -140,10 +141,16 @@ def match(env: Env, model: str, rid: int, tree: Any) -> bool:
 
 
 def _like(pattern: str, value: str, insensitive: bool, wrap: bool) -> bool:
+    return _like_rx(pattern, insensitive, wrap).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=512)
+def _like_rx(pattern: str, insensitive: bool, wrap: bool) -> re.Pattern:
+    """A search evaluates its pattern on every record: compiled once."""
     rx = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
     if wrap:
         rx = ".*" + rx + ".*"
-    return re.fullmatch(rx, value, re.DOTALL | (re.IGNORECASE if insensitive else 0)) is not None
+    return re.compile(rx, re.DOTALL | (re.IGNORECASE if insensitive else 0))
 
 
 def _empty(v: Any) -> bool:
@@ -262,9 +269,7 @@ def match_leaf(env: Env, model: str, rid: int, leaf: tuple) -> bool:
             return bool(v) != bool(right)
         return v is None or v == "" and f.type in TEXTUAL or _coerce(f.type, v) != _coerce(f.type, right)
     if op in ("in", "not in"):
-        values = right if isinstance(right, (list, tuple, set)) else [right]
-        has_false = any(x is False or x is None for x in values)
-        concrete = {_coerce(f.type, x) for x in values if not (x is False or x is None)}
+        has_false, concrete = _in_values(f.type, right)
         if f.type == "boolean":
             hit = bool(v) in concrete or (has_false and not v)
         else:
@@ -282,6 +287,27 @@ def match_leaf(env: Env, model: str, rid: int, leaf: tuple) -> bool:
     if op in ("any", "not any"):
         raise ValueError(f"Invalid leaf {tuple(leaf)}")
     raise ValueError(f"Invalid leaf {tuple(leaf)}")
+
+
+_IN_CACHE: dict[tuple[int, str], tuple[Any, bool, set]] = {}
+
+
+def _in_values(ftype: str, right: Any) -> tuple[bool, set]:
+    """(has False/None, the other values coerced) of an `in` leaf; a search evaluates the same leaf on every
+    record, so it is computed once per leaf and search (`new_search` empties the cache, which holds `right`
+    itself so that its id cannot be reused meanwhile)."""
+    hit = _IN_CACHE.get((id(right), ftype))
+    if hit is not None and hit[0] is right:
+        return hit[1], hit[2]
+    values = right if isinstance(right, (list, tuple, set)) else [right]
+    has_false = any(x is False or x is None for x in values)
+    concrete = {_coerce(ftype, x) for x in values if not (x is False or x is None)}
+    _IN_CACHE[(id(right), ftype)] = (right, has_false, concrete)
+    return has_false, concrete
+
+
+def new_search() -> None:
+    _IN_CACHE.clear()
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool:

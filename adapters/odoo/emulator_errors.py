@@ -91,12 +91,14 @@ class EmulatorFault(Exception):
 
 class HTTPFault(EmulatorFault):
     """Answer this HTTP status and body instead of running the call (a proxy's 502, a 503 with
-    Retry-After...)."""
+    Retry-After...). `after=True` runs (and commits) the call first, as when a proxy gives up on an answer
+    that Odoo then sends to nobody (a 502 or 504 after the commit)."""
 
     def __init__(self, status: int, body: str | bytes = "", content_type: str = "text/html",
-                 headers: dict | None = None):
-        super().__init__(f"HTTP {status}")
+                 headers: dict | None = None, after: bool = False):
+        super().__init__(f"HTTP {status}" + (" after commit" if after else ""))
         self.status, self.body, self.content_type, self.headers = status, body, content_type, headers or {}
+        self.after = after
 
 
 class DropConnection(EmulatorFault):

@@ -150,6 +150,7 @@ class Store:
         m = self.schema[model]
         tree = dom.parse(list(domain or []))
         dom.validate(self, model, tree)
+        dom.new_search()
         active_test = call.context.get("active_test", True)
         filter_active = bool(m.active_field and active_test and "active" not in dom.top_level_fields(domain))
         ids = [i for i in self.all_ids(model)

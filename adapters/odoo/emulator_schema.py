@@ -125,6 +125,13 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           C("city", "City"), B("active", "Active", default=True),
           M2O("account_fiscal_country_id", "Fiscal Country", "res.country"), order="sequence, name")
     _add(models["res.company"], I("sequence", "Sequence", default=10))
+    # account/models/company.py: 17 has period/fiscal year/tax lock dates; 18-19 fiscal year, tax, sale, purchase, hard.
+    _add(models["res.company"], *(D(n, s) for n, s in (
+        [("fiscalyear_lock_date", "Global Lock Date"), ("tax_lock_date", "Tax Return Lock Date"),
+         ("sale_lock_date", "Sales Lock Date"), ("purchase_lock_date", "Purchase Lock date"),
+         ("hard_lock_date", "Hard Lock Date")] if v18 else
+        [("period_lock_date", "Journals Entries Lock Date"), ("fiscalyear_lock_date", "All Users Lock Date"),
+         ("tax_lock_date", "Tax Return Lock Date")])))
     model("res.currency", "Currency", C("name", "Currency", required=True), C("full_name", "Name"),
           C("symbol", "Symbol", required=True), I("decimal_places", "Decimal Places", compute=True),
           FL("rounding", "Rounding Factor", default=0.01), B("active", "Active", default=True),

@@ -92,9 +92,12 @@ def to_receivable(line: dict, move: dict, settlements: list[Settlement], company
     if due is None:
         raise ValueError("no due date (date_maturity is empty)")
     issued = odoo_date(move.get("invoice_date")) or odoo_date(line.get("date")) or due
+    customer = m2o_id(move.get("commercial_partner_id")) or m2o_id(line.get("partner_id"))
+    if customer is None:
+        raise ValueError("no customer (neither the invoice nor its line names a partner)")
     return Receivable(
         id=str(line["id"]), invoice_id=str(move["id"]), number=move.get("name") or f"account.move {move['id']}",
-        customer_id=str(m2o_id(move.get("commercial_partner_id")) or m2o_id(line.get("partner_id"))),
+        customer_id=str(customer),
         issue_date=min(issued, due), due_date=due, amount=amount, open_amount=open_amount, currency=currency,
         disputed=bool(line.get(exclusion_field)), settlements=tuple(sorted(settlements, key=lambda s: s.date)),
         company_id=str(m2o_id(line.get("company_id")) or ""), is_penalty=MARKER_LIKE[1:] in (move.get("ref") or ""),
@@ -209,8 +212,10 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
         move = rows.moves.get(m2o_id(ln["move_id"]), {})
         cur = rows.company_currency.get(m2o_id(ln.get("company_id")), "EUR")
         foreign = (m2o_name(ln.get("currency_id")) or cur) != cur
+        where = f"account.move.line {ln['id']} ({move.get('name') or 'no number'})"
+        if move.get("move_type") in mapping.receivables.invoice_types and money(ln["balance"]) <= 0:
+            led.rejected.append(Rejection(record=where, reason=not_owed(money(ln["balance"]))))  # never silently dropped
         if is_invoice_line(ln, rows, mapping):
-            where = f"account.move.line {ln['id']} ({move.get('name') or 'no number'})"
             try:
                 settlements = []
                 for p in rows.partials.get(ln["id"], []):
@@ -236,8 +241,16 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
     return led
 
 
+def not_owed(balance: Decimal) -> str:
+    """Why a customer invoice's receivable line is not followed up although it was read."""
+    if balance == 0:
+        return "zero amount: nothing to collect"
+    return (f"negative amount {balance} on a customer invoice (a credit note entered as an invoice?): not followed "
+            f"up; what is open of it counts as an unapplied credit of the customer")
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg'].removeprefix('Value error, ')}"
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: " * bool(e["loc"]) + e["msg"].removeprefix("Value error, ")
                          for e in exc.errors(include_url=False))
     return str(exc)

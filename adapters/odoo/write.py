@@ -12,7 +12,7 @@ import html
 from typing import Any
 
 from adapters.odoo.client import OdooAmbiguous, OdooClient
-from adapters.odoo.errors import OdooError
+from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.mapping import OdooMapping
 from adapters.odoo.setup import Resolved
 from connector.errors import ItemError, ItemSkipped
@@ -154,10 +154,22 @@ class Writer:
             move_id = self._create_once("account.move", self._penalty_values(op, token, late), domain)
             move = self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
         if self.mapping.penalties.state == "posted" and move["state"] == "draft":
-            self.client.call("account.move", "action_post", ids=[move["id"]])
+            try:
+                self.client.call("account.move", "action_post", ids=[move["id"]])
+            except OdooValidationError as exc:  # e.g. a lock date Odoo cannot move the entry past
+                self._discard(move["id"], op.lines[0].invoice_number, exc)
             move = self.client.call("account.move", "read", ids=[move["id"]], fields=["id", "name", "state"])[0]
         lines = "; ".join(f"{ln.kind} {ln.amount} {ln.currency}" for ln in op.lines)
         return f"Penalty invoice {move.get('name') or move['id']} ({move['state']}) for {op.lines[0].invoice_number}: {lines}"
+
+    def _discard(self, move_id: int, number: str, exc: OdooValidationError) -> None:
+        """Odoo refused to post our draft: delete it (a draft never posted may be) so nothing half-written stays."""
+        try:
+            self.client.call("account.move", "unlink", ids=[move_id])
+        except OdooError:
+            raise ItemError(f"penalty invoice for {number} not posted (its draft account.move {move_id} is left for the "
+                            f"next run to take up again): {exc.odoo_message}") from None
+        raise ItemError(f"penalty invoice for {number} not posted and its draft deleted: {exc.odoo_message}") from None
 
     def _move_currency(self, move: int) -> str | None:
         rows = self.client.call("account.move", "read", ids=[move], fields=["currency_id"])
@@ -251,13 +263,15 @@ class Writer:
         return int(result) if result else 0
 
     def _create_once(self, model: str, values: dict, domain: list) -> int:
-        """Create, and when the answer is lost, look for the record before trying again."""
-        for _ in range(3):
-            try:
-                return int(self.client.call(model, "create", vals_list=[values])[0])
-            except OdooAmbiguous:
-                again = self.client.call(model, "search_read", domain=domain, fields=["id"], limit=1,
-                                         context={"active_test": False})
-                if again:
-                    return int(again[0]["id"])
-        raise OdooError(f"{model}: no answer from Odoo after three attempts to create", model=model, method="create")
+        """Create; when the answer is lost, look for the record, and if it is not there, leave it to the next
+        run: a request that timed out may still be running in its Odoo worker, which commits it after our
+        search (Odoo has no idempotency key), so creating again now could make two."""
+        try:
+            return int(self.client.call(model, "create", vals_list=[values])[0])
+        except OdooAmbiguous as exc:
+            again = self.client.call(model, "search_read", domain=domain, fields=["id"], limit=1,
+                                     context={"active_test": False})
+            if again:
+                return int(again[0]["id"])
+            raise OdooAmbiguous(f"{model}: {exc.odoo_message}; the record is not there yet, the next run looks for "
+                                f"it again before creating it", model=model, method="create") from None

@@ -5,8 +5,12 @@ Endpoints: /v3/company/{realm}/ query, cdc, batch, {entity} (create, sparse upda
 {entity}/{id}, invoice/{id}/send, preferences, companyinfo/{realm}; Intuit's wrappers
 (`{"Invoice": {...}, "time": ...}`, `QueryResponse` with `startPosition`/`maxResults`, `totalCount` for
 COUNT(*)), `Fault` bodies, SyncToken checks, `requestid` replay, a 429 over the pace; and an OAuth 2.0
-discovery document plus token endpoint whose refresh rotates the refresh token. `fault_hook` lets a test
-answer a request itself ((status, body)), drop it unanswered ("drop"), or apply it and lose the answer ("lose").
+discovery document plus token endpoint whose refresh rotates the refresh token. `fault_hook(req)` lets a test
+answer a request itself ((status, body) or (status, body, headers)), drop it unanswered ("drop"), apply it and
+lose the answer ("lose"), or apply it and answer something else (("lose", status, body): a gateway's 502 or 504
+after the write was applied); it runs in the request's own thread, so a hook that sleeps is a slow request while
+others go on. `write_hook(req, phase)` is called for each request that changed the company: phase "committed"
+once applied, before the answer is sent (returning "drop" loses the answer), then "answered" once it left.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import copy
 import json
 import re
 import secrets
+import sys
 import threading
 import time
 from collections import deque
@@ -34,6 +39,15 @@ _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
 CDC_MAX = 1000
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away (killed, timed out) is no server error: nothing to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class QuickBooksEmulator:
     def __init__(self, realm_id: str = "9341455000000001", *, client_id: str = "emulator-client",
                  client_secret: str = "emulator-secret", home_currency: str = "EUR",
@@ -45,6 +59,7 @@ class QuickBooksEmulator:
         self.store = Store(home_currency, clock=lambda: self.clock())
         self.per_minute, self.max_concurrent = per_minute, max_concurrent
         self.fault_hook: Callable[[dict], Any] | None = None
+        self.write_hook: Callable[[dict, str], Any] | None = None
         self.requests: list[dict] = []
         self.replayed = 0
         self.preferences: dict = {
@@ -75,7 +90,7 @@ class QuickBooksEmulator:
         class Handler(_Handler):
             emulator = emu
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-emulator", daemon=True)
         self._thread.start()
@@ -349,28 +364,40 @@ class _Handler(BaseHTTPRequestHandler):
         if verdict == "drop":
             self.close_connection = True
             return
-        if isinstance(verdict, tuple):
+        after = verdict[1:] if isinstance(verdict, tuple) and verdict[0] == "lose" else None
+        if isinstance(verdict, tuple) and not after:
             self._reply(*verdict)
             return
         paced = parts.path.startswith("/v3/") and emu.pace()
         if paced:
             self._reply(*paced)
             return
+        writes = emu.store.thread_writes()
         try:
             status, out = emu.handle(method, parts.path, params, body, self.headers)
         finally:
             if parts.path.startswith("/v3/"):
                 emu.done()
+        wrote = emu.write_hook is not None and emu.store.thread_writes() != writes
+        if wrote and emu.write_hook(req, "committed") == "drop":
+            verdict, after = "lose", None
+        if after:  # applied, and a gateway answers in its stead
+            self._reply(*after)
+            return
         if verdict == "lose":  # applied, but the answer never reaches the client
             self.close_connection = True
             return
         self._reply(status, out)
+        if wrote:
+            emu.write_hook(req, "answered")
 
-    def _reply(self, status: int, out: Any) -> None:
+    def _reply(self, status: int, out: Any, headers: dict | None = None) -> None:
         raw = out if isinstance(out, bytes) else dumps(out).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(raw)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(raw)
 

@@ -38,6 +38,14 @@ class Store:
         self._next = 1
         self._doc = 1000
         self.sent: list[tuple[str, str]] = []
+        self._writes = threading.local()  # changes made by the current thread (the emulator's write hook)
+
+    def _wrote(self) -> None:
+        self._writes.n = getattr(self._writes, "n", 0) + 1
+
+    def thread_writes(self) -> int:
+        """How many changes the calling thread made so far: a request that moved it wrote."""
+        return getattr(self._writes, "n", 0)
 
     # -- helpers ----------------------------------------------------------------------------------
     def now(self) -> str:
@@ -80,6 +88,7 @@ class Store:
             self._touch(obj, created=True)
             self.objects[entity][obj["Id"]] = obj
             getattr(self, f"_after_{entity.lower()}", lambda o: None)(obj)
+            self._wrote()
             return copy.deepcopy(obj)
 
     def update(self, entity: str, body: dict) -> dict:
@@ -103,6 +112,7 @@ class Store:
                 obj["Balance"] = max(D(obj["TotalAmt"]) - paid, Decimal(0))
             self._touch(obj)
             self.objects[entity][obj["Id"]] = obj
+            self._wrote()
             return copy.deepcopy(obj)
 
     def delete(self, entity: str, entity_id: str) -> dict:
@@ -110,6 +120,7 @@ class Store:
             obj = self.get(entity, entity_id)
             del self.objects[entity][str(entity_id)]
             self.deleted.append((entity, str(entity_id), self.clock()))
+            self._wrote()
             return {"Id": obj["Id"], "status": "Deleted", "domain": "QBO"}
 
     def void_invoice(self, entity_id: str) -> dict:
@@ -124,6 +135,7 @@ class Store:
             obj["PrivateNote"] = "Voided"
             obj["SyncToken"] = str(int(obj["SyncToken"]) + 1)
             self._touch(obj)
+            self._wrote()
             return copy.deepcopy(obj)
 
     def send(self, invoice_id: str, send_to: str | None) -> dict:
@@ -140,6 +152,7 @@ class Store:
             inv["SyncToken"] = str(int(inv["SyncToken"]) + 1)
             self._touch(inv)
             self.sent.append((str(invoice_id), to))
+            self._wrote()
             return copy.deepcopy(inv)
 
     # -- rules per entity -------------------------------------------------------------------------

@@ -99,15 +99,19 @@ def is_relance_line(line: dict) -> bool:
 
 def to_receivable(inv: dict, settlements: list[Settlement], terms: dict[str, dict], mapping: QuickBooksMapping,
                   home_currency: str) -> Receivable | None:
-    """None for a voided or zero invoice (QuickBooks keeps voided invoices with zero amounts)."""
+    """None for a voided invoice (QuickBooks keeps it with zero amounts and "Voided" in its private note)."""
     lines = inv.get("Line") or []
     penalty = MARKER[1:] in str(inv.get("PrivateNote") or "")  # a separate penalty invoice of ours
     added = sum((money(ln.get("Amount")) for ln in lines
                  if is_builtin_fee(ln, mapping) or (is_relance_line(ln) and not penalty)),
                 Decimal(0))  # fees on the invoice are charges, not the debt that late interest runs on
     total = money(inv.get("TotalAmt"))
-    if total <= 0:
-        return None
+    if total < 0:
+        raise ValueError(f"negative total {total}: an invoice must be owed to us (a credit memo entered as an invoice?)")
+    if total == 0:
+        if str(inv.get("PrivateNote") or "").startswith("Voided"):
+            return None
+        raise ValueError("zero total: nothing to collect")
     amount = total - added
     if amount <= 0:
         raise ValueError("only late-fee lines, no amount of its own")
@@ -246,7 +250,8 @@ class Reader:
         snap = Snapshot(home_currency=self._home_currency())
         since = as_of - timedelta(days=cfg.paid_lookback_days)
         snap.put("Invoice", c.query_all("Invoice", "Balance > '0'", page_size=cfg.page_size))
-        snap.put("Invoice", c.query_all("Invoice", f"TxnDate >= {quote(since.isoformat())} and Balance = '0'",
+        # `<= '0'`: a negative invoice (a broken import) is read, as CDC would bring it, and reported, not ignored
+        snap.put("Invoice", c.query_all("Invoice", f"TxnDate >= {quote(since.isoformat())} and Balance <= '0'",
                                         page_size=cfg.page_size))
         oldest = min((qbo_date(i.get("TxnDate")) or since for i in snap.objects["Invoice"].values()), default=since)
         window = quote(min(oldest, since).isoformat())
@@ -338,7 +343,7 @@ def build_ledger(snap: Snapshot, mapping: QuickBooksMapping, as_of: date) -> Led
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg'].removeprefix('Value error, ')}"
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: " * bool(e["loc"]) + e["msg"].removeprefix("Value error, ")
                          for e in exc.errors(include_url=False))
     if isinstance(exc, KeyError):
         return f"missing field {exc.args[0]}"
