@@ -500,12 +500,20 @@ def cmd_penalty(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    day = args.as_of or demo_day(date.today())
+    if args.system == "quickbooks":
+        try:
+            from adapters.quickbooks.demo import run_demo as run_quickbooks_demo
+            import adapters.quickbooks.emulator  # noqa: F401
+        except ImportError as exc:
+            raise RelanceError(f"the bundled QuickBooks emulator cannot be imported ({exc}): the demo needs it") from None
+        return run_quickbooks_demo(as_of=day, verbose=args.verbose)
     try:
         from adapters.odoo.demo import run_demo
         import adapters.odoo.emulator  # noqa: F401
     except ImportError as exc:
         raise RelanceError(f"the bundled Odoo emulator cannot be imported ({exc}): the demo needs it") from None
-    return run_demo(as_of=args.as_of or demo_day(date.today()), version=args.odoo_version, verbose=args.verbose)
+    return run_demo(as_of=day, version=args.odoo_version, verbose=args.verbose)
 
 
 def demo_day(today: date) -> date:
@@ -590,7 +598,9 @@ def parser() -> argparse.ArgumentParser:
                                           "was redirected to; the tokens go to the tenant's token_file (mode 0600).")
     _globals(connect, suppress=True)
     connect.set_defaults(func=cmd_quickbooks_connect)
-    demo = add("demo", cmd_demo, "run Relance on a bundled Odoo emulator with a demo French SME ledger")
+    demo = add("demo", cmd_demo, "run Relance on a bundled Odoo or QuickBooks emulator with a demo French SME ledger")
+    demo.add_argument("--system", choices=["odoo", "quickbooks"], default="odoo",
+                      help="the accounting system to emulate (default odoo)")
     demo.add_argument("--odoo-version", choices=["16.0", "17.0", "18.0", "19.0"], default="19.0",
                       help="emulated Odoo version (default 19.0, JSON-2; 16-18 use XML-RPC)")
     return p
