@@ -30,6 +30,7 @@ log = logging.getLogger("relance.lease")
 TTL = 1800.0  # seconds a claim lives without renewal: longer than a large tenant's read and plan
 SETTLE = 2.0  # seconds between writing a claim and reading the others: longer than a request's commit
 MARGIN = 120.0  # the holder stops writing this long before its claim could look expired to another
+DROP_RETRY = 1.0  # seconds before the second attempt to remove a claim, twice that before the third
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,14 @@ class Lease:
             self.claim = None
 
     def _drop(self, claim_id: int) -> None:
-        try:
-            self.store.drop_claim(claim_id)
-        except RelanceError as exc:  # it expires anyway
-            log.warning("could not remove lease claim %s: %s", claim_id, exc)
+        """Remove a claim, trying three times: one left behind blocks the tenant's next runs until it expires.
+        Removing it twice is harmless (gone is gone)."""
+        for attempt in range(3):
+            try:
+                self.store.drop_claim(claim_id)
+                return
+            except RelanceError as exc:
+                if attempt == 2:  # it expires anyway
+                    log.warning("could not remove lease claim %s (it expires within %.0f s): %s", claim_id, self.ttl, exc)
+                    return
+                self.sleep(DROP_RETRY * (attempt + 1))

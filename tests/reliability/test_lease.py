@@ -260,3 +260,27 @@ def test_given_two_quickbooks_runs_at_once_then_one_is_refused_and_each_write_ha
         assert not [a for a in emu.objects("Attachable") if str(a.get("Note", "")).startswith("relance-lease")]
     finally:
         emu.stop()
+
+
+def test_given_the_release_fails_twice_then_it_is_tried_again_and_no_claim_is_left(tmp_path):
+    from adapters.odoo.emulator_errors import HTTPFault
+
+    emu = odoo_emulator()
+    try:
+        waits: list[float] = []
+        lease = Lease(source(emu).claims(), ttl=100, settle=0, margin=10, sleep=waits.append)
+        lease.acquire()
+        failures = [2]  # the first two unlinks meet a proxy's 502: an unlink is not retried by the client
+
+        def hook(protocol, model, method):
+            if model == "ir.attachment" and method == "unlink" and failures[0]:
+                failures[0] -= 1
+                raise HTTPFault(502, "<html>Bad Gateway</html>")
+
+        emu.fault_hook = hook
+        waits.clear()  # the settle pause of acquire()
+        lease.release()
+        assert failures == [0] and waits == [1.0, 2.0]
+        assert lease_claims(emu) == []
+    finally:
+        emu.stop()
