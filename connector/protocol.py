@@ -1,4 +1,5 @@
-"""The one small protocol every adapter implements: read a ledger, apply one operation."""
+"""The one small protocol every adapter implements: read a ledger, apply one operation; and an optional one
+for a source that writes several operations in one request."""
 
 from __future__ import annotations
 
@@ -25,4 +26,20 @@ class Source(Protocol):
         an operation for a reason (nothing written), `SourceUnavailable` when the system went away, any
         `RelanceError` for a failure of this item alone.
         """
+        ...
+
+
+@runtime_checkable
+class Batching(Protocol):
+    """Optional: the runner hands the operations `batchable` accepts to `apply_many`, `batch_size` at a time."""
+
+    batch_size: int
+
+    def batchable(self, op: Operation) -> bool:
+        ...
+
+    def apply_many(self, ops: list[Operation]) -> dict[str, str | Exception]:
+        """Operation key -> reference of what holds it, or the error of that item (`ItemSkipped`: declined).
+        Idempotent as `apply` is; raises `SourceUnavailable` when the system went away, any `RelanceError`
+        when the whole request failed."""
         ...

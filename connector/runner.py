@@ -1,4 +1,5 @@
-"""`run`: fetch, reconcile, plan and (unless dry run) apply, item by item.
+"""`run`: fetch, reconcile, plan and (unless dry run) apply, item by item (or a few at a time, for a source
+that batches: see `protocol.Batching`).
 
 One failing item never stops the others; a source that goes away stops the run (exit code 3), and a
 stop request (SIGTERM in the daemon) is honoured between two writes, never in the middle of one.
@@ -20,7 +21,7 @@ from connector.lease import MARGIN, SETTLE, TTL, Lease
 from connector.models import Ledger, Operation, Skip
 from connector.plan import Plan, add_orphans, new_plan, plan_account
 from connector.policy import Policy
-from connector.protocol import Source
+from connector.protocol import Batching, Source
 from connector.reconcile import Reconciliation, reconcile
 
 log = logging.getLogger("relance.run")
@@ -144,32 +145,75 @@ def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Leas
     if dry_run:
         return result
     total = len(plan.operations)
+    batching = source if isinstance(source, Batching) else None
+    pending: list[Operation] = []  # batchable operations not yet sent
     for i, op in enumerate(plan.operations, 1):
         lost = lease is not None and not lease.valid()
         if lost or (should_stop and should_stop()):
             result.stopped = True
             why = "the run's lease could not be renewed" if lost else "run stopped"
             result.skipped.extend(Skip(customer_id=o.customer_id, record=describe(o), reason=f"{why} before this write", key=o.key)
-                                  for o in plan.operations[i - 1:])
+                                  for o in [*pending, *plan.operations[i - 1:]])
+            pending = []
             break
         if result.unreachable:
             result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason="source unreachable", key=op.key))
             continue
-        try:
-            ref = source.apply(op)
-        except ItemSkipped as exc:
-            result.skipped.append(Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key))
-        except SourceUnavailable as exc:
-            result.unreachable = True
-            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key))
-        except RelanceError as exc:
-            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key))
-        except Exception as exc:  # noqa: BLE001 - one item's bug must not stop the others; logged with type only
-            log.error("unexpected %s while applying %s", type(exc).__name__, op.key, exc_info=log.isEnabledFor(logging.DEBUG))
-            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op),
-                                      reason=f"unexpected error {type(exc).__name__}: {exc}", key=op.key))
+        if batching is not None and batching.batchable(op):
+            pending.append(op)
+            if len(pending) >= batching.batch_size:
+                _apply_batch(batching, pending, result)
+                pending = []
         else:
-            result.done.append(Done(key=op.key, customer_id=op.customer_id, what=describe(op), ref=ref))
+            _apply_one(source, op, result)
         if on_progress:
             on_progress(i, total)
+    if pending:
+        if result.unreachable:
+            result.failed.extend(Skip(customer_id=o.customer_id, record=describe(o), reason="source unreachable", key=o.key)
+                                 for o in pending)
+        else:
+            _apply_batch(batching, pending, result)
     return result
+
+
+def _apply_one(source: Source, op: Operation, result: RunResult) -> None:
+    try:
+        ref = source.apply(op)
+    except Exception as exc:  # noqa: BLE001 - one item's bug must not stop the others
+        _record(op, exc, result)
+    else:
+        result.done.append(Done(key=op.key, customer_id=op.customer_id, what=describe(op), ref=ref))
+
+
+def _apply_batch(source: Batching, ops: list[Operation], result: RunResult) -> None:
+    """Several operations in one request; a failure of the whole request is each item's failure."""
+    try:
+        refs = source.apply_many(ops)
+    except Exception as exc:  # noqa: BLE001 - as for one item
+        for op in ops:
+            _record(op, exc, result)
+        return
+    for op in ops:
+        ref = refs.get(op.key)
+        if isinstance(ref, str):
+            result.done.append(Done(key=op.key, customer_id=op.customer_id, what=describe(op), ref=ref))
+        else:
+            _record(op, ref if isinstance(ref, Exception) else RelanceError("no answer for this item in the batch"), result)
+
+
+def _record(op: Operation, exc: Exception, result: RunResult) -> None:
+    """A write that did not happen, as a skip (declined), a failure, or the end of the source."""
+    where = Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key)
+    if isinstance(exc, ItemSkipped):
+        result.skipped.append(where)
+    elif isinstance(exc, SourceUnavailable):
+        result.unreachable = True
+        result.failed.append(where)
+    elif isinstance(exc, RelanceError):
+        result.failed.append(where)
+    else:  # a bug: logged with its type, the traceback only with -v
+        log.error("unexpected %s while applying %s", type(exc).__name__, op.key, exc_info=(
+            (type(exc), exc, exc.__traceback__) if log.isEnabledFor(logging.DEBUG) else None))
+        result.failed.append(Skip(customer_id=op.customer_id, record=describe(op),
+                                  reason=f"unexpected error {type(exc).__name__}: {exc}", key=op.key))

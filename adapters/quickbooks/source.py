@@ -1,5 +1,5 @@
-"""`QuickBooksSource`: the QuickBooks Online adapter behind the core's `Source` protocol (fetch, apply)
-plus check, init and close."""
+"""`QuickBooksSource`: the QuickBooks Online adapter behind the core's `Source` protocol (fetch, apply),
+`Batching` (note-only actions through the batch endpoint), plus check, init and close."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from pathlib import Path
 import requests
 
 from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
-from adapters.quickbooks.client import Pacer, QuickBooksClient
+from adapters.quickbooks.client import MAX_BATCH, Pacer, QuickBooksClient
 from adapters.quickbooks.errors import QuickBooksAuthError
 from adapters.quickbooks.lease import QuickBooksClaims
 from adapters.quickbooks.mapping import QuickBooksMapping, load_mapping
 from adapters.quickbooks.read import Reader
 from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
-from adapters.quickbooks.write import Writer
+from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector.errors import ConfigError, RelanceError
 from connector.models import Ledger, Operation
 
@@ -74,6 +74,14 @@ class QuickBooksSource:
     def apply_many(self, ops: list[Operation]) -> dict[str, str | Exception]:
         """Several operations, note-only ones through the batch endpoint: key -> reference or error."""
         return self._writer_().apply_many(ops)
+
+    @property
+    def batch_size(self) -> int:
+        return min(self.mapping.batch_size, MAX_BATCH)
+
+    def batchable(self, op: Operation) -> bool:
+        """An action that is only a note (no e-mail, no invoice change): the runner batches those."""
+        return op.kind == "action" and op.channel in NOTE_ONLY
 
     def _writer_(self) -> Writer:
         if self._writer is None:

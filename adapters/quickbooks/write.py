@@ -47,7 +47,8 @@ class Writer:
 
     def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
         """Operation key -> reference or error. Note-only actions go through the batch endpoint (marker
-        queries, then note creations, 30 items a request); the others are applied one by one."""
+        queries, then note creations, the mapping's `batch_size` items a request: 10 unless set, at most 30); the
+        others are applied one by one."""
         out: dict[str, str | Exception] = {}
         simple = [op for op in ops if op.kind == "action" and op.channel in NOTE_ONLY]
         for op in ops:

@@ -108,3 +108,61 @@ def test_given_rejected_source_record_then_reported_as_skipped():
     led.rejected.append(Rejection(record="account.move.line 99", reason="no due date"))
     result = run(MemorySource(led), load_policy("fr-b2b"), TUE)
     assert ("account.move.line 99", "no due date") in [(s.record, s.reason) for s in result.skipped]
+
+
+class BatchingSource(MemorySource):
+    """A source that writes call tasks two at a time (as QuickBooks writes note-only actions in a batch)."""
+
+    batch_size = 2
+
+    def __init__(self, led: Ledger, fail: dict[str, Exception] | None = None, batch_fail: Exception | None = None):
+        super().__init__(led, fail)
+        self.batches: list[list[str]] = []
+        self.batch_fail = batch_fail
+
+    def batchable(self, op: Operation) -> bool:
+        return op.channel == "call_task"
+
+    def apply_many(self, ops: list[Operation]) -> dict[str, str | Exception]:
+        self.batches.append([op.customer_id for op in ops])
+        if self.batch_fail:
+            raise self.batch_fail
+        out: dict[str, str | Exception] = {}
+        for op in ops:
+            try:
+                out[op.key] = self.apply(op)
+            except Exception as exc:  # noqa: BLE001 - per item, as a batch answer holds it
+                out[op.key] = exc
+        return out
+
+
+def test_given_a_batching_source_then_batchable_writes_go_in_batches_and_errors_stay_per_item():
+    src = BatchingSource(_ledger(5), fail={"C3": ItemError("customer C3 is inactive"), "C4": ItemSkipped("declined")})
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert {op.channel for op in result.plan.operations} == {"call_task"}
+    assert src.batches == [["C0", "C1"], ["C2", "C3"], ["C4"]]  # the last, short batch is sent at the end
+    assert sorted(d.customer_id for d in result.done) == ["C0", "C1", "C2"]
+    assert [(f.customer_id, f.reason) for f in result.failed] == [("C3", "customer C3 is inactive")]
+    assert ("C4", "declined") in [(s.customer_id, s.reason) for s in result.skipped]
+    assert result.exit_code == 1
+    again = run(src, load_policy("fr-b2b"), TUE, dry_run=False)  # only what failed is planned again
+    assert sorted(op.customer_id for op in again.plan.operations) == ["C3", "C4"] and src.writes == 3
+
+
+def test_given_a_batch_request_that_meets_an_unreachable_source_then_every_item_fails_and_exit_3():
+    src = BatchingSource(_ledger(3), batch_fail=SourceUnavailable("connection refused"))
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert src.batches == [["C0", "C1"]]  # the third item is not attempted once the source went away
+    assert result.exit_code == 3 and len(result.failed) == 3 and result.done == []
+    assert [f.reason for f in result.failed].count("source unreachable") == 1
+
+
+def test_given_stop_request_with_a_batch_half_filled_then_its_items_are_skipped_not_lost():
+    src = BatchingSource(_ledger(3))
+    seen: list[int] = []
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False, should_stop=lambda: len(seen) >= 1,
+                 on_progress=lambda i, n: seen.append(i))
+    assert result.stopped and src.batches == [] and src.writes == 0
+    assert sum(1 for s in result.skipped if s.reason == "run stopped before this write") == 3
+    again = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert len(again.done) == 3 and src.batches == [["C0", "C1"], ["C2"]]
