@@ -247,6 +247,23 @@ def written_summary(result) -> list[str]:
     return [head]
 
 
+def demo_written_lines(result, limit: int | None = 8) -> list[str]:
+    """A demo's account of its run: the first writes (all with `limit` None) and the failures."""
+    shown = result.done if limit is None else result.done[:limit]
+    lines = ["== relance run: " + written_summary(result)[0], *(f"  {d.what} -> {d.ref}" for d in shown)]
+    if len(result.done) > len(shown):
+        lines.append(f"  … {len(result.done) - len(shown)} more")
+    return lines + [f"  FAILED {f.record}: {f.reason}" for f in result.failed[:8]]
+
+
+def demo_again_lines(again, system: str) -> list[str]:
+    """A demo's second plan (empty: what was written is found again) and the aged balance after the run."""
+    return [f"== relance plan, again: {len(again.plan.operations)} operation(s) left to write "
+            f"(what was written is found again in {system})", "",
+            f"== aged balance as of {again.as_of} (largest 12 customers)",
+            *aging_lines(aged_balance(again.reconciliation), limit=12)]
+
+
 def cmd_run(args) -> int:
     from connector.daemon import StopFlag, run_tenant
     from connector.progress import Progress

@@ -272,7 +272,7 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
 
     from adapters.odoo.emulator import OdooEmulator
     from adapters.registry import open_source
-    from connector.cli import aged_balance, aging_lines, plan_lines, say, written_summary
+    from connector.cli import demo_again_lines, demo_written_lines, plan_lines, say
     from connector.config import load_config, load_secrets
     from connector.logs import register_secret
     from connector.policy import load_policy
@@ -314,19 +314,9 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
                     result = run(source, policy, as_of, dry_run=False, on_progress=bar)
                 finally:
                     bar.close()
-                say("== relance run: " + written_summary(result)[0])
-                for d in result.done[:8]:
-                    say(f"  {d.what} -> {d.ref}")
-                if len(result.done) > 8:
-                    say(f"  … {len(result.done) - 8} more")
-                for f in result.failed[:8]:
-                    say(f"  FAILED {f.record}: {f.reason}")
-                again = run(source, policy, as_of, dry_run=True)
-                say(f"== relance plan, again: {len(again.plan.operations)} operation(s) left to write "
-                    f"(what was written is found again in Odoo)")
-                say()
-                say(f"== aged balance as of {as_of} (largest 12 customers)")
-                for ln in aging_lines(aged_balance(again.reconciliation), limit=12):
+                for ln in demo_written_lines(result):
+                    say(ln)
+                for ln in demo_again_lines(run(source, policy, as_of, dry_run=True), "Odoo"):
                     say(ln)
             finally:
                 source.close()

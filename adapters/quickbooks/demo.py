@@ -218,7 +218,7 @@ def run_demo(as_of: date, verbose: int = 0) -> int:
     from adapters.quickbooks.client import Pacer
     from adapters.quickbooks.emulator import QuickBooksEmulator
     from adapters.registry import open_source
-    from connector.cli import aged_balance, aging_lines, plan_lines, say, written_summary
+    from connector.cli import demo_again_lines, demo_written_lines, plan_lines, say
     from connector.config import load_config, load_secrets
     from connector.logs import register_secret
     from connector.policy import load_policy
@@ -268,14 +268,8 @@ def run_demo(as_of: date, verbose: int = 0) -> int:
                     result = run(source, policy, as_of, dry_run=False, on_progress=bar)
                 finally:
                     bar.close()
-                say("== relance run: " + written_summary(result)[0])
-                shown = result.done if verbose else result.done[:8]
-                for d in shown:
-                    say(f"  {d.what} -> {d.ref}")
-                if len(result.done) > len(shown):
-                    say(f"  … {len(result.done) - len(shown)} more")
-                for f in result.failed[:8]:
-                    say(f"  FAILED {f.record}: {f.reason}")
+                for ln in demo_written_lines(result, limit=None if verbose else 8):
+                    say(ln)
                 w = written(emulator)
                 say(f"== in QuickBooks now: {w['notes']} note(s) (Attachable) carrying a Relance marker, "
                     f"{w['sent']} invoice email(s) sent by QuickBooks, {w['fee_lines']} invoice(s) with late-payment "
@@ -284,12 +278,7 @@ def run_demo(as_of: date, verbose: int = 0) -> int:
                     say("   (today's charges are on invoices paid late, which QuickBooks has closed: each gets an "
                         "invoice of its own; an open invoice gets its charges as lines once its customer reaches "
                         "the formal notice, one level per run)")
-                again = run(source, policy, as_of, dry_run=True)
-                say(f"== relance plan, again: {len(again.plan.operations)} operation(s) left to write "
-                    f"(what was written is found again in QuickBooks)")
-                say()
-                say(f"== aged balance as of {as_of} (largest 12 customers)")
-                for ln in aging_lines(aged_balance(again.reconciliation), limit=12):
+                for ln in demo_again_lines(run(source, policy, as_of, dry_run=True), "QuickBooks"):
                     say(ln)
             finally:
                 source.close()
