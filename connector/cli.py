@@ -171,8 +171,13 @@ def cmd_init(args) -> int:
 
 
 def result_json(name: str, result) -> dict:
+    from pydantic import TypeAdapter
+
+    from connector.models import Operation
+
+    operations = TypeAdapter(list[Operation])  # operations are slotted dataclasses, not models
     return {"tenant": name, "as_of": result.as_of.isoformat(), "dry_run": result.dry_run, "counts": result.counts(),
-            "operations": [op.model_dump(mode="json") for op in result.plan.operations],
+            "operations": operations.dump_python(result.plan.operations, mode="json"),
             "done": [d.__dict__ for d in result.done],
             "skipped": [s.model_dump(mode="json") for s in result.skipped],
             "failed": [s.model_dump(mode="json") for s in result.failed],

@@ -193,7 +193,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         cid = customer.id
         known.add(cid)
         recs = by_customer.get(cid, ())
-        open_recs: list[tuple[Receivable, tuple[int, date, bool]]] = []
+        open_recs: list[Receivable] = []  # their (days late, limitation) are in by_due: no tuple per item
         paid_late: list[tuple[Receivable, int, date]] = []
         open_by_currency: dict[str, Decimal] = {}
         max_late = 0
@@ -206,7 +206,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
             late = dated[0]
             amount = r.open_amount
             if amount > _ZERO:
-                open_recs.append((r, dated))
+                open_recs.append(r)
                 open_by_currency[r.currency] = open_by_currency.get(r.currency, _ZERO) + amount
                 if late > max_late:
                     max_late = late
@@ -231,7 +231,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                 for r in recs:
                     if not plan.receivable_ids or r.id in plan.receivable_ids:
                         plan_hold[r.id] = note
-        covered_by_credit = _covered_by_credit(cid, open_recs, credits) if credits else ()
+        covered_by_credit = _covered_by_credit(cid, open_recs, credits, as_of) if credits else ()
         excluded = "customer excluded from follow-up" if customer.excluded else None
         levels, seg_by_late = segment.levels, by_late[segment.name]
 
@@ -240,7 +240,8 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         for r, late, paid in paid_late:
             done, last = reached_get(r.id, _NOTHING)
             append(Position(r, "paid", late, "paid", 0, done, last, excluded, _FAR, False, paid))
-        for r, (late, lim, near) in open_recs:
+        for r in open_recs:
+            late, lim, near = by_due[r.due_date]
             hold = excluded
             if hold is None:
                 if r.disputed:
@@ -264,12 +265,12 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
     return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)
 
 
-def _covered_by_credit(customer_id: str, open_recs: list[tuple[Receivable, tuple[int, date, bool]]],
-                       credits: dict[tuple[str, str], Decimal]) -> set[str]:
+def _covered_by_credit(customer_id: str, open_recs: list[Receivable], credits: dict[tuple[str, str], Decimal],
+                       as_of: date) -> set[str]:
     """The currencies whose overdue balance the customer's unapplied credits cover in full."""
     overdue_by_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for r, (late, _, _) in open_recs:
-        if late > 0:
+    for r in open_recs:
+        if r.due_date < as_of:
             overdue_by_currency[r.currency] += r.open_amount
     return {cur for cur, amt in overdue_by_currency.items()
             if amt > 0 and credits.get((customer_id, cur), Decimal(0)) >= amt}
