@@ -252,6 +252,15 @@ def written_summary(result) -> list[str]:
     return [head]
 
 
+def demo_plan_lines(setup: list[str], planned, verbose: int = 0, limit: int | None = 4) -> list[str]:
+    """A demo's `relance init` count and the first customers of its plan."""
+    return [f"== relance init: {sum(ln.startswith('created') for ln in setup)} object(s) created, "
+            f"{sum(ln.startswith('found') for ln in setup)} found",
+            f"== relance plan: {len(planned.plan.operations)} operation(s), {len(planned.skipped)} skipped "
+            f"(first customers; `relance plan --json` gives them all)",
+            *plan_lines(planned, verbose=verbose, limit=limit)]
+
+
 def demo_written_lines(result, limit: int | None = 8) -> list[str]:
     """A demo's account of its run: the first writes (all with `limit` None) and the failures."""
     shown = result.done if limit is None else result.done[:limit]

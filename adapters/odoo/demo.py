@@ -272,7 +272,7 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
 
     from adapters.odoo.emulator import OdooEmulator
     from adapters.registry import open_source
-    from connector.cli import demo_again_lines, demo_written_lines, plan_lines, say
+    from connector.cli import demo_again_lines, demo_plan_lines, demo_written_lines, say
     from connector.config import load_config, load_secrets
     from connector.logs import register_secret
     from connector.policy import load_policy
@@ -301,12 +301,7 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
             source = open_source(tenant, keys)
             try:
                 setup = source.init()
-                say(f"== relance init: {sum(ln.startswith('created') for ln in setup)} object(s) created, "
-                    f"{sum(ln.startswith('found') for ln in setup)} found")
-                planned = run(source, policy, as_of, dry_run=True)
-                say(f"== relance plan: {len(planned.plan.operations)} operation(s), {len(planned.skipped)} skipped "
-                    f"(first customers; `relance plan --json` gives them all)")
-                for ln in plan_lines(planned, limit=4):
+                for ln in demo_plan_lines(setup, run(source, policy, as_of, dry_run=True)):
                     say(ln)
                 say()
                 bar = Progress("writing")

@@ -218,7 +218,7 @@ def run_demo(as_of: date, verbose: int = 0) -> int:
     from adapters.quickbooks.client import Pacer
     from adapters.quickbooks.emulator import QuickBooksEmulator
     from adapters.registry import open_source
-    from connector.cli import demo_again_lines, demo_written_lines, plan_lines, say
+    from connector.cli import demo_again_lines, demo_plan_lines, demo_written_lines, say
     from connector.config import load_config, load_secrets
     from connector.logs import register_secret
     from connector.policy import load_policy
@@ -255,12 +255,8 @@ def run_demo(as_of: date, verbose: int = 0) -> int:
             source.client.pacer = Pacer(per_minute=100_000, concurrent=10)
             try:
                 setup = source.init()
-                say(f"== relance init: {sum(ln.startswith('created') for ln in setup)} object(s) created, "
-                    f"{sum(ln.startswith('found') for ln in setup)} found")
-                planned = run(source, policy, as_of, dry_run=True)
-                say(f"== relance plan: {len(planned.plan.operations)} operation(s), {len(planned.skipped)} skipped "
-                    f"(first customers; `relance plan --json` gives them all)")
-                for ln in plan_lines(planned, verbose=verbose, limit=None if verbose else 4):
+                for ln in demo_plan_lines(setup, run(source, policy, as_of, dry_run=True), verbose,
+                                          limit=None if verbose else 4):
                     say(ln)
                 say()
                 bar = Progress("writing")
