@@ -107,6 +107,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
     every_days = pen.every_days
     from_due = rule is not None and rule.starts == "day_after_due"
     charged = None  # what history says was charged, read once the first item may be charged
+    failed: set[str] = set()  # invoices whose interest cannot be computed: none of their charges is written
     lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
     for p in acc.positions:
         status = p.status
@@ -144,8 +145,11 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
             if start is not None and end > start and (final or last is None or (end - start).days >= every_days):
                 try:
                     line = _interest_line(p, policy, rule, start, end, istart, final, skipped)
-                except RateMissing as exc:
-                    errors.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc)))
+                except RateMissing as exc:  # nothing is charged on this invoice until its rate is known
+                    if r.invoice_id not in failed:
+                        failed.add(r.invoice_id)
+                        errors.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc),
+                                           cause=exc.cause))
                     line = None
                 if line:
                     lines[(r.invoice_id, r.currency)].append(line)
@@ -174,6 +178,8 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
                         period_start=on, period_end=on, description=f"Late fee {k} on {r.number} ({on})"))
 
     for (invoice_id, currency), group in sorted(lines.items()):
+        if invoice_id in failed:
+            continue
         parts = [(ln.kind, ln.receivable_id, ln.period_end) for ln in group]
         amount = sum((ln.amount for ln in group), Decimal(0))
         number = group[0].invoice_number

@@ -16,7 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+from connector import rates
 from connector.errors import ConfigError, RateMissing, RelanceError
 from connector.logs import redact
 
@@ -85,7 +87,8 @@ def load_deployment(args, *, webhook: bool = False):
     from connector.config import load_config, load_secrets
     from connector.logs import register_secret
 
-    dep = load_config(args.config)
+    dep = load_config(config_path(args))
+    rates.use_rates_dir(dep.config.rates_dir)
     tenants = dep.select(args.tenant)
     secrets = load_secrets(dep, tenants, webhook=webhook)
     # An OAuth client id is public (RFC 6749 2.2): it is in the consent address the user must open.
@@ -94,6 +97,21 @@ def load_deployment(args, *, webhook: bool = False):
         if name not in public:
             register_secret(value.get_secret_value())
     return dep, tenants, secrets
+
+
+def config_path(args) -> str:
+    from connector.config import DEFAULT_PATH
+
+    return args.config or DEFAULT_PATH
+
+
+def use_config_rates(args) -> None:
+    """The `rates_dir:` of the deployment file, for the commands that need no tenant (penalty, rates):
+    read from --config, or from ./relance.yaml when there is one."""
+    from connector.config import DEFAULT_PATH, load_config
+
+    if args.config or Path(DEFAULT_PATH).exists():
+        rates.use_rates_dir(load_config(config_path(args)).config.rates_dir)
 
 
 def load_tenants(args) -> tuple[list, dict]:
@@ -207,8 +225,22 @@ def plan_lines(result, verbose: int = 0, limit: int | None = None) -> list[str]:
         out.append(f"skipped: {len(skipped)}" + ("" if verbose else " (-v lists them)"))
         if verbose:
             out.extend(f"  {s.record}: {s.reason}" for s in skipped)
-    for f in result.failed:
-        out.append(f"FAILED {f.record}: {f.reason}")
+    return out + failure_lines(result, verbose)
+
+
+def failure_lines(result, verbose: int = 0, indent: str = "", limit: int | None = None) -> list[str]:
+    """Failures sharing a cause as one line ("104 item(s): no ECB … rate known after …"), the items with -v."""
+    out = []
+    groups = result.failures()
+    for cause, items in groups[:limit]:
+        if cause is None:
+            out.append(f"{indent}FAILED {items[0].record}: {items[0].reason}")
+        else:
+            out.append(f"{indent}FAILED {len(items)} item(s): {cause}" + ("" if verbose else " (-v lists them)"))
+            if verbose:
+                out.extend(f"{indent}  {i.record}" for i in items)
+    if limit is not None and len(groups) > limit:
+        out.append(f"{indent}… and {len(groups) - limit} more failure(s)")
     return out
 
 
@@ -267,13 +299,14 @@ def demo_written_lines(result, limit: int | None = 8) -> list[str]:
     lines = ["== relance run: " + written_summary(result)[0], *(f"  {d.what} -> {d.ref}" for d in shown)]
     if len(result.done) > len(shown):
         lines.append(f"  … {len(result.done) - len(shown)} more")
-    return lines + [f"  FAILED {f.record}: {f.reason}" for f in result.failed[:8]]
+    return lines + failure_lines(result, indent="  ", limit=8)
 
 
 def demo_again_lines(again, system: str) -> list[str]:
     """A demo's second plan (empty: what was written is found again) and the aged balance after the run."""
+    failed = f"; {len(again.failed)} item(s) failed and are not planned (see above)" if again.failed else ""
     return [f"== relance plan, again: {len(again.plan.operations)} operation(s) left to write "
-            f"(what was written is found again in {system})", "",
+            f"(what was written is found again in {system}){failed}", "",
             f"== aged balance as of {again.as_of} (largest 12 customers)",
             *aging_lines(aged_balance(again.reconciliation), limit=12)]
 
@@ -298,8 +331,8 @@ def cmd_run(args) -> int:
         say(f"== {tenant.name}: run as of {result.as_of}: " + written_summary(result)[0])
         for d in result.done if args.verbose else ():
             say(f"  {d.what} -> {d.ref}")
-        for f in result.failed:
-            say(f"  FAILED {f.record}: {f.reason}")
+        for line in failure_lines(result, args.verbose, indent="  "):
+            say(line)
         return result.exit_code
 
     def on_error(tenant, exc, code) -> None:
@@ -332,7 +365,7 @@ def cmd_quickbooks_connect(args) -> int:
     qbo = [t for t in tenants if t.system == "quickbooks"]
     if len(qbo) != 1:
         names = ", ".join(t.name for t in qbo) or "none in the config"
-        raise ConfigError(args.config, f"name the one QuickBooks tenant to connect with --tenant NAME (QuickBooks tenants: {names})")
+        raise ConfigError(config_path(args), f"name the one QuickBooks tenant to connect with --tenant NAME (QuickBooks tenants: {names})")
     t = qbo[0]
     oauth = OAuth(tenant_secret(t, secrets, "client_id_env").get_secret_value(),
                   tenant_secret(t, secrets, "client_secret_env").get_secret_value(), TokenFile(t.token_file),
@@ -344,7 +377,7 @@ def cmd_quickbooks_connect(args) -> int:
         raise RelanceError("no redirect address was given: run the command again and paste it") from None
     if tokens.realm_id != t.realm_id:
         err(f"tenant {t.name}: you connected QuickBooks company {tokens.realm_id}, but the config says realm_id "
-            f"{t.realm_id}: set realm_id: \"{tokens.realm_id}\" in {args.config} (or connect the other company)")
+            f"{t.realm_id}: set realm_id: \"{tokens.realm_id}\" in {config_path(args)} (or connect the other company)")
         return 2
     return 0
 
@@ -448,6 +481,11 @@ def penalty_doc(args) -> dict:
     problems += [f"--payment {d}:{a}: dated after --as-of {as_of}" for d, a in paid if d > as_of]
     if sum(a for _, a in paid) > args.amount:
         problems.append("--payment: the payments exceed the amount")
+    if args.contract_rate is not None and args.contract_rate < 0:
+        problems.append(f"--contract-rate {args.contract_rate}: a rate cannot be negative")
+    if args.contract_rate is not None and rules.interest is None:
+        problems.append(f"--contract-rate: {rules.name} has no late-payment interest to which a contractual rate "
+                        f"applies (a contractual charge there is a late fee, set in the policy's penalties.fee)")
     if problems:
         raise ConfigError("relance penalty", problems)
     settlements = [Settlement(date=d, amount=a) for d, a in paid]
@@ -462,7 +500,7 @@ def penalty_doc(args) -> dict:
            "currency": currency, "due": args.due.isoformat(), "as_of": as_of.isoformat(),
            "payments": [{"date": d.isoformat(), "amount": str(a)} for d, a in paid],
            "late": end > args.due, "interest": None, "indemnity": None}
-    total_due = Decimal(0)
+    totals: dict[str, Decimal] = defaultdict(Decimal)  # one total per currency: never add EUR to USD
     if rules.interest and end > args.due:
         start = args.due if rules.interest.starts == "day_after_due" else args.notice
         if start is None:
@@ -470,7 +508,7 @@ def penalty_doc(args) -> dict:
         periods = interest_periods(args.amount, settlements, start, end, rules.interest, interest_start=start,
                                    contract_rate=args.contract_rate, day_count=args.day_count)
         amount = round_money(total(periods), currency)
-        total_due += amount
+        totals[currency] += amount
         doc["interest"] = {"from": start.isoformat(), "to": end.isoformat(), "day_count": args.day_count,
                            "reference": rules.interest.reference, "margin": str(rules.interest.margin),
                            "contract_rate": None if args.contract_rate is None else str(args.contract_rate),
@@ -486,9 +524,10 @@ def penalty_doc(args) -> dict:
                                 "note": f"tiers are in {ind.currency}, the invoice in {currency}: not computed"}
         else:
             doc["indemnity"] = {"amount": str(ind.amount_for(args.amount)), "currency": ind.currency}
-            if ind.currency == currency:
-                total_due += ind.amount_for(args.amount)
-    doc["total"] = str(total_due)
+            totals[ind.currency] += ind.amount_for(args.amount)
+    # `total`: in the invoice's currency; `totals`: every currency owed (the indemnity's may differ)
+    doc["total"] = str(totals.get(currency, Decimal(0)))
+    doc["totals"] = {cur: str(amount) for cur, amount in sorted(totals.items(), key=lambda kv: kv[0] != currency)}
     return doc
 
 
@@ -512,11 +551,13 @@ def penalty_lines(doc: dict) -> list[str]:
     if ind:
         out.append(f"fixed recovery indemnity: {money(Decimal(ind['amount']), ind['currency'])}" if ind["amount"]
                    else f"fixed recovery indemnity: {ind['note']}")
-    out.append(f"total: {money(Decimal(doc['total']), cur)}")
+    owed = doc.get("totals") or {cur: doc["total"]}
+    out.append("total: " + " + ".join(money(Decimal(amount), c) for c, amount in owed.items()))
     return out
 
 
 def cmd_penalty(args) -> int:
+    use_config_rates(args)
     try:
         doc = penalty_doc(args)
     except RateMissing as exc:
@@ -532,6 +573,9 @@ def cmd_penalty(args) -> int:
 
 def cmd_demo(args) -> int:
     day = args.as_of or demo_day(date.today())
+    if args.as_of is None and day != date.today():
+        say(f"The demo acts as of {day}, not today ({date.today()}): {demo_day_reason(date.today(), day)}. "
+            f"`--as-of YYYY-MM-DD` picks another day.")
     if args.system == "quickbooks":
         try:
             from adapters.quickbooks.demo import run_demo as run_quickbooks_demo
@@ -552,24 +596,43 @@ def demo_day(today: date) -> date:
     is an error, never a guess), and a working day so the reminders are not postponed."""
     from connector.calendar import quiet_reason
     from connector.policy import load_policy
-    from connector.rates import covered_until
+    from connector.penalties import known_until
 
     policy = load_policy("fr-b2b")
-    rule = policy.rules.interest
-    day = min(today, covered_until([n for n in (rule.reference, rule.contractual_floor_table) if n]))
+    day = min(today, known_until(policy.rules.interest))  # the demo has no contractual rate
     while quiet_reason(policy.contact, day):
         day -= timedelta(days=1)
     return day
 
 
+def demo_day_reason(today: date, day: date) -> str:
+    from connector.calendar import quiet_reason
+    from connector.penalties import known_until
+    from connector.policy import load_policy
+
+    policy = load_policy("fr-b2b")
+    rule = policy.rules.interest
+    if known_until(rule) < today:
+        t = rates.table(rule.reference)
+        return (f"the {t.label} table ends on {t.covered_until} ({t.path}), so no interest can be computed past "
+                f"{known_until(rule)}; `relance rates update` fetches the rates published since")
+    return f"{quiet_reason(policy.contact, today)}, a day without contact in the fr-b2b policy"
+
+
 # -- parser -----------------------------------------------------------------------------------------
 
-def _globals(p: argparse.ArgumentParser, suppress: bool) -> None:
+TENANT_OPTIONS = ("config", "tenant", "as_of")  # what a command that acts on tenants takes
+
+
+def _globals(p: argparse.ArgumentParser, suppress: bool, takes: tuple[str, ...] = TENANT_OPTIONS,
+             as_of_help: str = "the day to act as of (default: today in the tenant's timezone)") -> None:
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
-    p.add_argument("--config", metavar="FILE", default=d("relance.yaml"), help="deployment file (default ./relance.yaml)")
-    p.add_argument("--tenant", metavar="NAME", action="append", default=d(None), help="only this tenant (repeatable)")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=iso_date, default=d(None),
-                   help="the day to act as of (default: today in the tenant's timezone)")
+    if "config" in takes:
+        p.add_argument("--config", metavar="FILE", default=d(None), help="deployment file (default ./relance.yaml)")
+    if "tenant" in takes:
+        p.add_argument("--tenant", metavar="NAME", action="append", default=d(None), help="only this tenant (repeatable)")
+    if "as_of" in takes:
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", type=iso_date, default=d(None), help=as_of_help)
     p.add_argument("--log-format", choices=["text", "json"], default=d("text"))
     p.add_argument("-v", "--verbose", action="count", default=d(0))
 
@@ -586,10 +649,12 @@ def parser() -> argparse.ArgumentParser:
     _globals(p, suppress=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
 
-    def add(name: str, func, help: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help)
-        _globals(sp, suppress=True)
-        sp.set_defaults(func=func)
+    def add(name: str, func, help: str, takes: tuple[str, ...] = TENANT_OPTIONS, description: str | None = None,
+            **options) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=description or help,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        _globals(sp, suppress=True, takes=takes, **options)
+        sp.set_defaults(func=func, takes=takes)
         return sp
 
     add("check", cmd_check, "validate the config and check each tenant: connection, access rights, setup")
@@ -610,7 +675,8 @@ def parser() -> argparse.ArgumentParser:
                      help="annual rate at which the overdue balance is financed, e.g. 5")
     rep.add_argument("--admin-cost", type=decimal, metavar="AMOUNT",
                      help="administrative cost of one reminder, in the policy's currency")
-    pen = add("penalty", cmd_penalty, "compute the late-payment interest and indemnity for one invoice")
+    pen = add("penalty", cmd_penalty, "compute the late-payment interest and indemnity for one invoice",
+              takes=("config", "as_of"), as_of_help="the day to compute up to (default today)")
     pen.add_argument("--amount", type=decimal, required=True, help="invoice amount (tax included)")
     pen.add_argument("--due", type=iso_date, required=True, metavar="YYYY-MM-DD", help="due date")
     pen.add_argument("--payment", type=payment, action="append", default=[], metavar="DATE:AMOUNT",
@@ -622,6 +688,9 @@ def parser() -> argparse.ArgumentParser:
     pen.add_argument("--notice", type=iso_date, metavar="YYYY-MM-DD",
                      help="date of the formal notice, where interest runs from it (fr-b2c)")
     pen.add_argument("--json", action="store_true")
+    from connector.cli_rates import add_rates_parser
+
+    add_rates_parser(add)
     qbo = add("quickbooks", None, "QuickBooks Online tools")
     qsub = qbo.add_subparsers(dest="qbo_command", metavar="ACTION", parser_class=Parser, required=True)
     connect = qsub.add_parser("connect", help="connect a QuickBooks company (OAuth consent) and store its tokens",
@@ -629,7 +698,10 @@ def parser() -> argparse.ArgumentParser:
                                           "was redirected to; the tokens go to the tenant's token_file (mode 0600).")
     _globals(connect, suppress=True)
     connect.set_defaults(func=cmd_quickbooks_connect)
-    demo = add("demo", cmd_demo, "run Relance on a bundled Odoo or QuickBooks emulator with a demo French SME ledger")
+    demo = add("demo", cmd_demo, "run Relance on a bundled Odoo or QuickBooks emulator with a demo French SME ledger",
+               takes=("as_of",), as_of_help="the day to replay (default: today, or the last working day the rate "
+                                            "tables cover when they end before today; `relance rates update` "
+                                            "brings them up to date)")
     demo.add_argument("--system", choices=["odoo", "quickbooks"], default="odoo",
                       help="the accounting system to emulate (default odoo)")
     demo.add_argument("--odoo-version", choices=["16.0", "17.0", "18.0", "19.0"], default="19.0",
@@ -645,6 +717,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
     logs.setup(args.log_format, args.verbose)
+    unused = [f"--{o.replace('_', '-')}" for o in TENANT_OPTIONS
+              if o not in getattr(args, "takes", TENANT_OPTIONS) and getattr(args, o, None) is not None]
+    if unused:  # given before the command name, where every option is accepted
+        err(f"relance {args.command}: {', '.join(unused)} does not apply to this command")
+        return 2
     try:
         return args.func(args)
     except ConfigError as exc:

@@ -183,8 +183,24 @@ class Webhook(_Strict):
     verifier_token_env: str = Field(pattern=_ENV_NAME.pattern)
 
 
+class RatesUpdate(_Strict):
+    """The daemon's daily `relance rates update` (a failure is a warning, never a stop)."""
+
+    enabled: bool = True
+    cron: str = "20 5 * * *"  # minute hour day month weekday, UTC: before the usual morning runs
+    timeout: float = Field(default=20, gt=0)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        Schedule(cron=v)
+        return v
+
+
 class Config(_Strict):
     secrets_file: str | None = None
+    rates_dir: str | None = None  # where `relance rates update/add` write and every command reads rate tables
+    rates_update: RatesUpdate = RatesUpdate()
     webhook: Webhook | None = None
     tenants: tuple[Tenant, ...]
 
@@ -209,7 +225,7 @@ class Config(_Strict):
             raise ValueError(f"duplicate tenant names: {', '.join(dupes)}")
         return tenants
 
-    @field_validator("secrets_file")
+    @field_validator("secrets_file", "rates_dir")
     @classmethod
     def _relative(cls, v: str | None, info: ValidationInfo) -> str | None:
         base = (info.context or {}).get("base")

@@ -121,8 +121,13 @@ def logged_run(tenant: Tenant, secrets: Mapping[str, SecretStr], as_of: date | N
     if result.unreachable and sources:
         sources.drop(tenant)
     counts = result.counts()
-    for item in result.failed[:20]:
-        log.warning("tenant %s: failed: %s: %s", tenant.name, item.record, item.reason, extra={"tenant": tenant.name})
+    for cause, items in result.failures()[:20]:
+        if cause is None:
+            log.warning("tenant %s: failed: %s: %s", tenant.name, items[0].record, items[0].reason,
+                        extra={"tenant": tenant.name})
+        else:
+            log.warning("tenant %s: failed: %d item(s): %s", tenant.name, len(items), cause,
+                        extra={"tenant": tenant.name, "records": [i.record for i in items]})
     log.info("tenant %s: run as of %s: %s%s (%.1f s)", tenant.name, day,
              " ".join(f"{k}={v}" for k, v in counts.items()), " stopped" if result.stopped else "",
              time.monotonic() - started,

@@ -19,7 +19,28 @@ class ConfigError(RelanceError):
 
 
 class RateMissing(RelanceError):
-    """No published rate covers a day of the late period: never charge a silent zero."""
+    """No published rate covers a day of the late period: never charge a silent zero.
+
+    Carries the table, so that a run's failures can be grouped by cause, and says where it looked and
+    which command brings the missing rows."""
+
+    def __init__(self, table, day, *, before_start: bool = False):  # table: connector.rates.RateTable
+        self.table, self.day, self.before_start = table, day, before_start
+        if before_start:
+            text = f"no {table.label} is known for {day}: {table.path} starts on {table.days[0]}"
+        else:
+            text = (f"no {table.label} is known for {day}: table {table.name} ends on {table.covered_until} "
+                    f"(read from {table.path}); run `relance rates update`, or add the published rate with "
+                    f"`relance rates add {table.name} --from DATE --rate PERCENT --source URL`")
+        super().__init__(text)
+
+    @property
+    def cause(self) -> str:
+        """What many items share: the same table ending on the same day."""
+        if self.before_start:
+            return f"no {self.table.label} known before {self.table.days[0]} ({self.table.path})"
+        return (f"no {self.table.label} known after {self.table.covered_until} ({self.table.path}) — "
+                f"run `relance rates update`")
 
 
 class SourceUnavailable(RelanceError):

@@ -23,7 +23,7 @@ _SECRETS: set[str] = set()
 _FORMS: tuple[str, ...] = ()  # longest first, so a secret inside a longer one is masked whole
 _LOCK = threading.Lock()
 # Fields a caller may pass with `extra=` that the JSON format writes as their own keys.
-FIELDS = ("tenant", "as_of", "counts", "seconds", "exit_code", "stopped")
+FIELDS = ("tenant", "as_of", "counts", "seconds", "exit_code", "stopped", "records", "changes")
 
 
 def variants(value: str) -> set[str]:

@@ -247,6 +247,7 @@ class Skip(Frozen):
     record: str
     reason: str
     key: str | None = None
+    cause: str | None = None  # what many items share (a rate table ending), to report them as one line
 
 
 class Rejection(Frozen):

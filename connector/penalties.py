@@ -37,6 +37,13 @@ def annual_rate(rule: InterestRule, day: date, interest_start: date, contract_ra
     return max(contract_rate, floor)
 
 
+def known_until(rule: InterestRule, table_name: str | None = None) -> date:
+    """The last accrual day whose rate `table_name` (default: the rule's reference) can give: with a rate fixed
+    per half-year, the end of the half-year whose first day the table covers."""
+    covered = table(table_name or rule.reference).covered_until
+    return half_year_end(covered) if rule.fixing == "half_year" else covered
+
+
 def _denominator(day_count: DayCount, year: int) -> int:
     if day_count == "actual/360":
         return 360

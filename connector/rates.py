@@ -1,13 +1,20 @@
-"""Dated rate tables shipped in `mappings/rates/` and the reference rates the law derives from them.
+"""Dated rate tables and the reference rates the law derives from them.
 
-Each table says up to which day it is known complete (`# covered_until:`); asking for a later day is
-an error (`RateMissing`), never a silent zero or a stale rate carried forward.
+A table comes from one of two places: the user rates directory, which `relance rates update` and
+`relance rates add` fill (`rates_dir:` in relance.yaml, else `RELANCE_RATES_DIR`, else the user's data
+directory), or the tables shipped in `mappings/rates/`. Per table, the one known complete up to the
+latest day (`# covered_until:`) wins, so an upgrade that ships newer tables is never shadowed by an old
+download, and the installed package is never written to.
+
+Asking for a day after a table's `covered_until` is an error (`RateMissing`) naming the table, the file
+and the command that fixes it: never a silent zero or a stale rate carried forward.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -16,34 +23,38 @@ from pathlib import Path
 
 from connector.errors import ConfigError, RateMissing
 
+# name -> (shipped file, label, how often it changes). The user rates directory holds `<name>.csv`.
 TABLES = {
-    "ecb_mro": ("ecb_mro.csv", "ECB main refinancing operations rate"),
-    "de_base": ("de_base_rate.csv", "Bundesbank Basiszinssatz"),
-    "boe_bank": ("boe_bank_rate.csv", "Bank of England Bank Rate"),
-    "fr_legal_professional": ("fr_legal_rate.csv", "French legal interest rate (professional creditors)"),
-    "fr_legal_individual": ("fr_legal_rate.csv", "French legal interest rate (individual creditors)"),
+    "ecb_mro": ("ecb_mro.csv", "ECB main refinancing operations rate", "decision"),
+    "de_base": ("de_base_rate.csv", "Bundesbank Basiszinssatz", "half_year"),
+    "boe_bank": ("boe_bank_rate.csv", "Bank of England Bank Rate", "decision"),
+    "fr_legal_professional": ("fr_legal_rate.csv", "French legal interest rate (professional creditors)", "half_year"),
+    "fr_legal_individual": ("fr_legal_rate.csv", "French legal interest rate (individual creditors)", "half_year"),
 }
+ENV_VAR = "RELANCE_RATES_DIR"
+_configured: Path | None = None  # `rates_dir:` of the relance.yaml in use
 
 
 @dataclass(frozen=True)
 class RateTable:
     name: str
     label: str
-    file: str
+    path: Path
     days: tuple[date, ...]
     rates: tuple[Decimal, ...]
     sources: tuple[str, ...]
     covered_until: date
 
+    @property
+    def file(self) -> str:
+        return self.path.name
+
     def on(self, day: date) -> Decimal:
         """The rate in force on `day`: the last change on or before it."""
         if day > self.covered_until:
-            raise RateMissing(
-                f"no {self.label} is known for {day}: {self.file} is complete only up to "
-                f"{self.covered_until}; add the rows published since then"
-            )
+            raise RateMissing(self, day)
         if not self.days or day < self.days[0]:
-            raise RateMissing(f"no {self.label} is known for {day}: {self.file} starts on {self.days[0]}")
+            raise RateMissing(self, day, before_start=True)
         lo, hi = 0, len(self.days)
         while lo < hi:  # bisect_right on dates
             mid = (lo + hi) // 2
@@ -57,22 +68,85 @@ class RateTable:
         idx = max(i for i, d in enumerate(self.days) if d <= day)
         return self.sources[idx]
 
+    def rows(self) -> list[tuple[date, Decimal, str]]:
+        return list(zip(self.days, self.rates, self.sources))
 
-def _rates_dir() -> Path:
+
+# -- where tables live ------------------------------------------------------------------------------
+
+def shipped_dir() -> Path:
     return Path(str(resources.files("mappings") / "rates"))
 
 
+def use_rates_dir(path: str | Path | None) -> None:
+    """The `rates_dir:` of the deployment file (None: fall back to RELANCE_RATES_DIR, then the data dir)."""
+    global _configured
+    _configured = Path(path) if path else None
+    reload()
+
+
+def user_dir() -> tuple[Path, str]:
+    """The user rates directory and what chose it (for messages)."""
+    if _configured is not None:
+        return _configured, "rates_dir in relance.yaml"
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]), ENV_VAR
+    import platformdirs  # XDG_DATA_HOME on Linux, Application Support on macOS, AppData on Windows
+
+    return platformdirs.user_data_path("relance") / "rates", "the user data directory"
+
+
+def user_file(name: str) -> Path:
+    return user_dir()[0] / f"{name}.csv"
+
+
+def candidates(name: str) -> list[RateTable]:
+    """Every readable copy of a table: the user directory's (if any), then the shipped one."""
+    if name not in TABLES:
+        raise KeyError(name)
+    found = []
+    mine = user_file(name)
+    if mine.is_file():
+        found.append(parse_table(mine, name))
+    found.append(parse_table(shipped_dir() / TABLES[name][0], name))
+    return found
+
+
+@functools.cache
+def table(name: str) -> RateTable:
+    """The copy of the table known complete up to the latest day (the user's on a tie: it was fetched later)."""
+    best = None
+    for t in candidates(name):
+        if best is None or t.covered_until > best.covered_until:
+            best = t
+    assert best is not None
+    return best
+
+
+def reload() -> None:
+    """Forget the tables read so far (after an update, or when the rates directory changes)."""
+    table.cache_clear()
+
+
+# -- the file format --------------------------------------------------------------------------------
+
 def parse_table(path: Path, name: str) -> RateTable:
-    """Parse one CSV; `name` picks the column for files holding two rates (French legal rate)."""
+    """Parse one CSV; `name` picks the column of a file holding two rates (the shipped French legal rate)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read rate table: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not UTF-8 text") from None
+    return parse_text(text, path, name)
+
+
+def parse_text(text: str, path: Path, name: str) -> RateTable:
     column = {"fr_legal_professional": "professional", "fr_legal_individual": "individual"}.get(name, "rate")
     covered: date | None = None
     rows: list[tuple[date, Decimal, str]] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(str(path), f"cannot read rate table: {exc.strerror}") from None
     body = []
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if line.startswith("#"):
             key, _, value = line[1:].partition(":")
             if key.strip() == "covered_until":
@@ -83,8 +157,12 @@ def parse_table(path: Path, name: str) -> RateTable:
         elif line.strip():
             body.append((n, line))
     reader = csv.DictReader([line for _, line in body])
-    if reader.fieldnames is None or column not in reader.fieldnames or "effective_date" not in reader.fieldnames:
+    if reader.fieldnames is None or "effective_date" not in reader.fieldnames:
         raise ConfigError(str(path), f"header must name effective_date and {column}")
+    if column not in reader.fieldnames:
+        column = "rate"  # a single-rate file of the user directory holds one of the French rates
+        if column not in reader.fieldnames:
+            raise ConfigError(str(path), "header must name effective_date and rate")
     for (n, _), row in zip(body[1:], reader):
         if None in row:  # more fields than the header: a decimal comma (4,25) would read as 4
             raise ConfigError(str(path), f"line {n}: {len(reader.fieldnames) + len(row[None])} fields where the header has "
@@ -94,6 +172,8 @@ def parse_table(path: Path, name: str) -> RateTable:
             rate = Decimal(row[column])
         except (ValueError, InvalidOperation, TypeError):
             raise ConfigError(str(path), f"line {n}: bad date or rate in {row}") from None
+        if not rate.is_finite() or not Decimal(-50) <= rate <= Decimal(100):
+            raise ConfigError(str(path), f"line {n}: rate {row[column]} is not a percentage between -50 and 100")
         if rows and day <= rows[-1][0]:
             raise ConfigError(str(path), f"line {n}: dates must increase ({day} after {rows[-1][0]})")
         rows.append((day, rate, (row.get("source") or "").strip()))
@@ -101,18 +181,53 @@ def parse_table(path: Path, name: str) -> RateTable:
         raise ConfigError(str(path), "missing '# covered_until: YYYY-MM-DD' line")
     if not rows:
         raise ConfigError(str(path), "no rows")
+    if covered < rows[-1][0]:
+        raise ConfigError(str(path), f"covered_until {covered} is before the last row ({rows[-1][0]})")
     return RateTable(
-        name=name, label=TABLES[name][1], file=path.name, days=tuple(r[0] for r in rows),
+        name=name, label=TABLES[name][1], path=path, days=tuple(r[0] for r in rows),
         rates=tuple(r[1] for r in rows), sources=tuple(r[2] for r in rows), covered_until=covered,
     )
 
 
-@functools.cache
-def table(name: str) -> RateTable:
-    if name not in TABLES:
-        raise KeyError(name)
-    return parse_table(_rates_dir() / TABLES[name][0], name)
+def format_table(rows: list[tuple[date, Decimal, str]], covered: date, note: str = "") -> str:
+    """The single-rate CSV format of the shipped tables (see mappings/rates/README.md)."""
+    out = [f"# {line}" for line in note.splitlines()] + [f"# covered_until: {covered.isoformat()}"]
+    lines = [["effective_date", "rate", "source"]] + [[d.isoformat(), f"{r:f}", s] for d, r, s in rows]
+    buf = _Lines()
+    csv.writer(buf, lineterminator="\n").writerows(lines)
+    return "\n".join(out) + "\n" + "".join(buf.parts)
 
+
+class _Lines:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+
+def write_table(name: str, rows: list[tuple[date, Decimal, str]], covered: date, note: str = "") -> RateTable:
+    """Validate, then replace `<user dir>/<name>.csv` atomically: a write killed half-way leaves the old file whole."""
+    path = user_file(name)
+    text = format_table(rows, covered, note)
+    parsed = parse_text(text, path, name)  # what is written must read back as it is meant
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed before its rename
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    reload()
+    return parsed
+
+
+# -- the law's fixing dates -------------------------------------------------------------------------
 
 def half_year_start(day: date) -> date:
     return date(day.year, 1 if day.month <= 6 else 7, 1)
@@ -134,3 +249,4 @@ def fixing_date_before(day: date) -> date:
 def covered_until(names: list[str]) -> date:
     """The last day every one of these tables covers: interest can be computed up to it."""
     return min(table(n).covered_until for n in names)
+

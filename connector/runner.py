@@ -57,6 +57,26 @@ class RunResult:
         return {"planned": len(self.plan.operations), "done": len(self.done), "skipped": len(self.skipped),
                 "failed": len(self.failed)}
 
+    def failures(self) -> list[tuple[str | None, list[Skip]]]:
+        """The failures by shared cause (a rate table that ends), largest group first, then one group per
+        failure without a cause; an item (record, reason) is listed once."""
+        return group_by_cause(self.failed)
+
+
+def group_by_cause(items: list[Skip]) -> list[tuple[str | None, list[Skip]]]:
+    seen: set[tuple[str, str]] = set()
+    groups: dict[str, list[Skip]] = {}
+    single: list[tuple[str | None, list[Skip]]] = []
+    for item in items:
+        if (item.record, item.reason) in seen:
+            continue
+        seen.add((item.record, item.reason))
+        if item.cause:
+            groups.setdefault(item.cause, []).append(item)
+        else:
+            single.append((None, [item]))
+    return sorted(groups.items(), key=lambda g: -len(g[1])) + single
+
 
 _heap_lock = threading.Lock()
 _heap_users = 0  # plans under way (the daemon plans several tenants at once, in threads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -11,3 +12,32 @@ sys.path.insert(0, str(Path(__file__).parent))
 # The lease's settle time (connector/lease.py) covers commits racing on a real server; the emulators commit
 # before they answer, so tests (and the subprocesses they start) use a short one. Lease tests set their own.
 os.environ.setdefault("RELANCE_LEASE_SETTLE", "0.05")
+
+# Rate tables: never the developer's own user rates directory (~/.local/share/relance/rates), so that every test
+# (and every subprocess it starts) reads the shipped tables unless it fills a directory of its own.
+_RATES_DIR = os.environ["RELANCE_RATES_DIR"] = tempfile.mkdtemp(prefix="relance-test-rates-")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _shipped_rates():
+    """A test that points Relance at another rates directory leaves none behind it."""
+    from connector import rates
+
+    yield
+    if rates._configured is not None:  # a relance.yaml with rates_dir, read in this process
+        rates.use_rates_dir(None)
+
+
+@pytest.fixture
+def rates_dir(tmp_path, monkeypatch):
+    """An empty user rates directory of this test's own."""
+    from connector import rates
+
+    folder = tmp_path / "user-rates"
+    monkeypatch.setenv("RELANCE_RATES_DIR", str(folder))
+    rates.reload()
+    yield folder
+    monkeypatch.undo()
+    rates.reload()

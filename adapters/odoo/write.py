@@ -45,14 +45,15 @@ class Writer:
         if done:
             return f"mail.message {done} (already written)"
         if op.kind == "penalty":
-            summary = self._penalty(op)
+            summary, created = self._penalty(op)
         else:
             summary = self._action(op, marker_target)
         markers = " ".join(render(h) for h in op.history())
         body = (f"<p>{html.escape(summary)}</p><p>{html.escape(op.reason)}</p>"
                 f"<p><small>{html.escape(markers)}</small></p>")
         msg = self._post(marker_target, body, subtype=self.mapping.note_subtype, message_type="comment")
-        return f"mail.message {msg}"
+        # a penalty is named by what it created, the marker note being only how it is found again
+        return created if op.kind == "penalty" else f"mail.message {msg}"
 
     # -- actions --------------------------------------------------------------------------------
     def _target(self, op: Operation) -> tuple[str, int]:
@@ -138,17 +139,19 @@ class Writer:
         return self._partner_fields
 
     # -- penalties ------------------------------------------------------------------------------
-    def _penalty(self, op: Operation) -> str:
+    def _penalty(self, op: Operation) -> tuple[str, str]:
+        """The penalty invoice (or debit note) written: the marker note's text and the user's label."""
         token = search_token(op.key)
         late = _id(op.target_id, "invoice")
         domain = [("ref", "ilike", token)]
         found = self.client.call("account.move", "search_read", domain=domain,
                                  fields=["id", "name", "state", "invoice_line_ids"], limit=1)
+        debit_note = False
         if found:
             move = found[0]
             if not move["invoice_line_ids"] and move["state"] == "draft":  # a debit note cut off before its lines
                 self._write_lines(move["id"], op, token, late)
-        elif self.mapping.penalties.mode == "debit_note" and op.currency == self._move_currency(late):
+        elif debit_note := (self.mapping.penalties.mode == "debit_note" and op.currency == self._move_currency(late)):
             move = self._debit_note(op, token, late, domain)
         else:
             move_id = self._create_once("account.move", self._penalty_values(op, token, late), domain)
@@ -160,7 +163,12 @@ class Writer:
                 self._discard(move["id"], op.lines[0].invoice_number, exc)
             move = self.client.call("account.move", "read", ids=[move["id"]], fields=["id", "name", "state"])[0]
         lines = "; ".join(f"{ln.kind} {ln.amount} {ln.currency}" for ln in op.lines)
-        return f"Penalty invoice {move.get('name') or move['id']} ({move['state']}) for {op.lines[0].invoice_number}: {lines}"
+        note = f"Penalty invoice {move.get('name') or move['id']} ({move['state']}) for {op.lines[0].invoice_number}: {lines}"
+        # for the user: what was created, by its number, or its id while a draft is numbered "/"
+        state = {"draft": "draft ", "posted": "posted "}.get(move["state"], "")
+        name = move["name"] if move.get("name") not in (None, False, "/") else f"(account.move {move['id']})"
+        kind = "debit note" if debit_note else "penalty invoice"
+        return note, f"{state}{kind} {name} for {op.lines[0].invoice_number}: {op.amount} {op.currency} ({lines})"
 
     def _discard(self, move_id: int, number: str, exc: OdooValidationError) -> None:
         """Odoo refused to post our draft: delete it (a draft never posted may be) so nothing half-written stays."""

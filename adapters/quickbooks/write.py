@@ -43,7 +43,8 @@ class Writer:
             return f"Attachable {done} (already written)"
         summary = self._penalty(op) if op.kind == "penalty" else self._action(op)
         att = self.client.create("Attachable", self.note_body(op, summary), requestid=request_id(op.key, "note"))
-        return f"Attachable {att['Id']}"
+        # a penalty is named by what it created, the marker note being only how it is found again
+        return summary if op.kind == "penalty" else f"Attachable {att['Id']}"
 
     def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
         """Operation key -> reference or error. Note-only actions go through the batch endpoint (marker

@@ -54,7 +54,7 @@ def test_given_bad_payments_then_exit_2(relance):
 
 def test_given_a_day_beyond_the_rate_tables_then_exit_1_saying_which_rate_is_missing(relance):
     got = relance("penalty", "--amount", "500", "--due", "2025-05-31", "--as-of", "2099-01-01")
-    assert got.code == 1 and "is complete only up to" in got.err and "Traceback" not in got.err
+    assert got.code == 1 and "ends on" in got.err and "relance rates update" in got.err and "Traceback" not in got.err
 
 
 def test_given_an_unknown_jurisdiction_then_exit_2_listing_the_known_ones(relance):

@@ -100,7 +100,8 @@ def test_given_period_after_rate_table_coverage_then_error_not_zero():
     far = date(2099, 1, 1)
     with pytest.raises(RateMissing) as exc:
         interest_periods(D("1000"), [], date(2098, 12, 1), far, rule("fr-b2b"))
-    assert "ecb_mro.csv" in str(exc.value) and "complete only up to" in str(exc.value)
+    assert "ecb_mro.csv" in str(exc.value) and "table ecb_mro ends on" in str(exc.value)
+    assert "relance rates update" in str(exc.value)  # says how to get the missing rate
 
 
 def test_given_payment_covering_everything_then_no_further_interest():
@@ -188,15 +189,22 @@ def test_given_uk_debt_then_fixed_sum_by_size_in_gbp():
     assert D("158.94") == round_money(D("5000") * D("0.1275") * 91 / 365, "GBP")  # 158.938...
 
 
-def test_given_missing_rate_then_item_error_and_other_items_still_planned():
+def test_given_missing_rate_then_one_error_per_invoice_nothing_charged_on_it_and_others_still_planned():
     fr = load_policy("fr-b2b")
     far = receivable("FAR", due="2098-11-01", issued="2098-10-01", amount="100")
     near = receivable("NEAR", due="2025-05-31", amount="10000")
+    near2 = receivable("NEAR2", due="2025-06-30", amount="500", invoice="INV-NEAR")  # a second installment
+    other = receivable("OTHER", due="2098-12-20", amount="300", customer="C2")
     hist = [action("n", "2098-12-01", 5, ("FAR",), channel="registered_letter"),
-            action("m", "2025-07-01", 5, ("NEAR",), channel="registered_letter")]
-    plan = make_plan(reconcile(ledger([customer()], [far, near], hist), fr, date(2099, 1, 5)), fr)
-    # both interest computations reach past the table and fail, each reported on its own invoice;
-    # what needs no rate (the fixed indemnities) is still planned
+            action("m", "2025-07-01", 5, ("NEAR", "NEAR2"), channel="registered_letter")]
+    rec = reconcile(ledger([customer(), customer("C2")], [far, near, near2, other], hist), fr, date(2099, 1, 5))
+    plan = make_plan(rec, fr)
+    # both interest computations reach past the table: one error per invoice (never one per installment),
+    # sharing the cause a run reports as one line
     assert sorted(e.record for e in plan.errors) == ["invoice FA-FAR", "invoice FA-NEAR"]
-    kinds = sorted((o.target_id, ln.kind) for o in plan.operations if o.kind == "penalty" for ln in o.lines)
-    assert ("INV-FAR", "indemnity") in kinds and ("INV-NEAR", "indemnity") in kinds
+    assert {e.cause for e in plan.errors} == {plan.errors[0].cause}
+    assert "no ECB main refinancing operations rate known after" in plan.errors[0].cause
+    # nothing is charged on those invoices, not even the indemnity: it would be a second penalty invoice later
+    assert [o for o in plan.operations if o.kind == "penalty"] == []
+    # the other customer's reminder needs no rate: still planned
+    assert "C2" in {o.customer_id for o in plan.operations if o.kind == "action"}

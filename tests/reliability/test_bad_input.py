@@ -77,8 +77,8 @@ def test_given_a_bad_quickbooks_mapping_when_planning_then_exit_2_naming_file_an
 def rate_dir(tmp_path, monkeypatch):
     """The shipped rate tables copied into a folder the engine reads instead (a packager's mistake)."""
     folder = tmp_path / "rates"
-    shutil.copytree(rates._rates_dir(), folder)
-    monkeypatch.setattr(rates, "_rates_dir", lambda: folder)
+    shutil.copytree(rates.shipped_dir(), folder)
+    monkeypatch.setattr(rates, "shipped_dir", lambda: folder)
     rates.table.cache_clear()
     yield folder
     rates.table.cache_clear()
@@ -127,7 +127,7 @@ def test_given_a_day_after_the_rate_table_when_computing_a_penalty_then_exit_1_n
     half_year = rates.half_year_end(covered) + timedelta(days=1)  # the first half-year the table does not cover
     outcome = cli("penalty", "--amount", "1000", "--due", str(covered - timedelta(days=20)), "--as-of",
                   str(half_year + timedelta(days=30)), "--jurisdiction", "fr-b2b")
-    expect = Expect((f"is known for {half_year}", f"complete only up to {covered}"), ())
+    expect = Expect((f"is known for {half_year}", f"table ecb_mro ends on {covered}", "relance rates update"), ())
     assert_reported(outcome, 1, "ecb_mro.csv", expect)
     assert "interest:" not in outcome.out  # no total computed with a missing rate
 
