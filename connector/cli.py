@@ -128,6 +128,8 @@ def for_each_tenant(args, work: Callable, on_error: Callable[[object, RelanceErr
     for tenant in tenants:
         try:
             code = work(tenant, secrets)
+        except BrokenPipeError:  # the reader went away (`relance report | head`): main() ends quietly
+            raise
         except Exception as exc:  # noqa: BLE001 - reported per tenant, the others go on
             code = error_code(exc)
             if on_error:
@@ -148,8 +150,29 @@ def describe_error(exc: BaseException, verbose: int = 0) -> str:
 
 # -- commands ---------------------------------------------------------------------------------------
 
+def rate_check_lines(policy, today: date) -> list[str]:
+    """Each rate table the policy's interest needs, and a warning when it ends before today."""
+    from connector.penalties import known_until
+
+    rule = policy.rules.interest
+    if rule is None or not policy.penalties.interest:
+        return []
+    out = []
+    for name, when in ((rule.reference, ""), (rule.contractual_floor_table, " (the floor of a contractual rate)")):
+        if name is None:
+            continue
+        t, until = rates.table(name), known_until(rule, name)
+        if until < today:
+            out.append(f"  warn  rates: {t.label}{when} known up to {t.covered_until} ({t.path}): no interest can be "
+                       f"charged past {until}; run `relance rates update`")
+        else:
+            out.append(f"  ok    rates: {t.label}{when} known up to {t.covered_until} ({t.path})")
+    return out
+
+
 def cmd_check(args) -> int:
     from adapters.registry import open_source
+    from connector.daemon import today_in
     from connector.policy import load_policy
 
     def work(tenant, secrets) -> int:
@@ -157,16 +180,18 @@ def cmd_check(args) -> int:
         policy = load_policy(tenant.policy)
         say(f"  ok    policy: {policy.name} ({policy.jurisdiction}, {policy.currency}, {len(policy.segments)} segment(s))")
         say(f"  ok    schedule: {tenant.schedule.describe()} ({tenant.timezone})")
+        for line in rate_check_lines(policy, args.as_of or today_in(tenant)):
+            say(line)
         source = open_source(tenant, secrets)
         try:
             rows = source.check()
         finally:
             source.close()
-        for name, ok, detail in rows:
-            say(f"  {'ok  ' if ok else 'FAIL'}  {name}: {detail}")
+        for name, ok, detail in rows:  # ok None: information, neither a pass nor a failure
+            say(f"  {'info' if ok is None else 'ok  ' if ok else 'FAIL'}  {name}: {detail}")
         if rows and rows[0][0] == "connect" and not rows[0][1]:
             return 3
-        return 0 if all(ok for _, ok, _ in rows) else 1
+        return 0 if all(ok is not False for _, ok, _ in rows) else 1
 
     return for_each_tenant(args, work)
 
@@ -293,13 +318,13 @@ def demo_plan_lines(setup: list[str], planned, verbose: int = 0, limit: int | No
             *plan_lines(planned, verbose=verbose, limit=limit)]
 
 
-def demo_written_lines(result, limit: int | None = 8) -> list[str]:
+def demo_written_lines(result, limit: int | None = 8, verbose: int = 0) -> list[str]:
     """A demo's account of its run: the first writes (all with `limit` None) and the failures."""
     shown = result.done if limit is None else result.done[:limit]
     lines = ["== relance run: " + written_summary(result)[0], *(f"  {d.what} -> {d.ref}" for d in shown)]
     if len(result.done) > len(shown):
         lines.append(f"  … {len(result.done) - len(shown)} more")
-    return lines + failure_lines(result, indent="  ", limit=8)
+    return lines + failure_lines(result, verbose, indent="  ", limit=8)
 
 
 def demo_again_lines(again, system: str) -> list[str]:
@@ -353,7 +378,8 @@ def cmd_daemon(args) -> int:
     from connector.daemon import serve
 
     dep, tenants, secrets = load_deployment(args, webhook=not args.once)
-    return serve(tenants, secrets, once=args.once, as_of=args.as_of, webhook=None if args.once else dep.config.webhook)
+    return serve(tenants, secrets, once=args.once, as_of=args.as_of, webhook=None if args.once else dep.config.webhook,
+                 rates=dep.config.rates_update)
 
 
 def cmd_quickbooks_connect(args) -> int:
@@ -571,11 +597,59 @@ def cmd_penalty(args) -> int:
     return 0
 
 
+DEMO_MARK = "# Written by `relance demo --serve`"
+
+
+def serve_files(folder, config_text: str, secrets: dict[str, str], what: str, as_of: date) -> None:
+    """The demo's relance.yaml and secrets file (mode 0600) in `folder`, and how to use them."""
+    folder = Path(folder)
+    path, env = folder / "relance.yaml", folder / "relance-demo.env"
+    if path.exists() and not path.read_text(encoding="utf-8").startswith(DEMO_MARK):
+        raise ConfigError(str(path), "exists and was not written by the demo: run `relance demo --serve` from "
+                                     "another directory (it writes relance.yaml and relance-demo.env there)")
+    env.unlink(missing_ok=True)
+    fd = os.open(env, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.writelines(f"{k}={v}\n" for k, v in secrets.items())
+    path.write_text(f"{DEMO_MARK} for the {what}; valid while it runs.\nsecrets_file: {env.name}\n{config_text}",
+                    encoding="utf-8")
+    day = "" if as_of == date.today() else f" --as-of {as_of}"
+    lines = [f"Relance demo: the {what} is serving a French SME's receivables, as of {as_of}.",
+             f"  wrote {path} and {env} (mode 0600: the secrets relance.yaml names, read through its secrets_file)",
+             "  or put them in the environment instead:",
+             *(f"    export {k}={v}" for k, v in secrets.items()),
+             f"In another terminal, in {folder.resolve()}:",
+             f"  relance check{day}", "  relance init", f"  relance plan{day}", f"  relance run{day}",
+             f"  relance report{day}", f"  relance daemon --once{day}",
+             "Ctrl-C stops the emulator (what was written is lost with it)."]
+    print("\n".join(lines), flush=True)  # not say(): the demo's own keys are what the user needs to see here
+
+
 def cmd_demo(args) -> int:
     day = args.as_of or demo_day(date.today())
     if args.as_of is None and day != date.today():
         say(f"The demo acts as of {day}, not today ({date.today()}): {demo_day_reason(date.today(), day)}. "
             f"`--as-of YYYY-MM-DD` picks another day.")
+    if args.serve:
+        from connector.daemon import StopFlag
+
+        stop = StopFlag()
+        stop.install()
+
+        def wait() -> None:
+            while not stop.event.wait(0.5):
+                pass
+
+        try:
+            if args.system == "quickbooks":
+                from adapters.quickbooks.demo import serve_demo as serve_quickbooks
+
+                return serve_quickbooks(day, Path.cwd(), wait)
+            from adapters.odoo.demo import serve_demo
+
+            return serve_demo(day, args.odoo_version, Path.cwd(), wait)
+        finally:
+            stop.restore()
     if args.system == "quickbooks":
         try:
             from adapters.quickbooks.demo import run_demo as run_quickbooks_demo
@@ -706,6 +780,9 @@ def parser() -> argparse.ArgumentParser:
                       help="the accounting system to emulate (default odoo)")
     demo.add_argument("--odoo-version", choices=["16.0", "17.0", "18.0", "19.0"], default="19.0",
                       help="emulated Odoo version (default 19.0, JSON-2; 16-18 use XML-RPC)")
+    demo.add_argument("--serve", action="store_true",
+                      help="keep the emulator running and write relance.yaml (and relance-demo.env) in the current "
+                           "directory, so that check, init, plan, run, report and daemon can be tried on it")
     return p
 
 

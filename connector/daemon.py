@@ -13,6 +13,7 @@ With a `webhook:` section, Intuit's notifications for a company start that tenan
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from connector.config import Tenant, Webhook
+from connector.config import RatesUpdate, Tenant, Webhook
 from connector.errors import ConfigError, RelanceError, SourceUnavailable
 from connector.lease import LeaseBusy
 from connector.policy import load_policy
@@ -163,6 +164,22 @@ class StopFlag:
         self._previous.clear()
 
 
+def rates_update_on(settings: RatesUpdate | None) -> bool:
+    """The daily update runs unless the config or RELANCE_RATES_UPDATE=off (a host without internet) says no."""
+    return bool(settings and settings.enabled) and os.environ.get("RELANCE_RATES_UPDATE", "").lower() not in (
+        "off", "0", "false", "no")
+
+
+def update_rates(settings: RatesUpdate) -> None:
+    """Fetch the rate tables and log what changed; a failure is a warning naming the publisher, never a stop."""
+    from connector.rate_update import log_outcomes, update
+
+    try:
+        log_outcomes(update(today=date.today(), timeout=settings.timeout))
+    except Exception as exc:  # noqa: BLE001 - the runs go on with the tables they have
+        log.warning("rates update failed: %s%s", "" if isinstance(exc, RelanceError) else f"{type(exc).__name__}: ", exc)
+
+
 def trigger_for(tenant: Tenant):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
@@ -175,16 +192,19 @@ def trigger_for(tenant: Tenant):
 
 def serve(tenants: list[Tenant], secrets: Mapping[str, SecretStr], *, once: bool = False,
           as_of: date | None = None, stop: StopFlag | None = None, webhook: Webhook | None = None,
-          on_ready: Callable[[Daemon], None] | None = None) -> int:
-    """Run until stopped (exit 0), or with `once` run every tenant one time and return the worst exit code."""
+          on_ready: Callable[[Daemon], None] | None = None, rates: RatesUpdate | None = None) -> int:
+    """Run until stopped (exit 0), or with `once` run every tenant one time and return the worst exit code.
+    With `rates`, the rate tables are updated first, then (daemon) every day on its cron."""
     stop = stop or StopFlag()
     stop.install()
     try:
         if once:
+            if rates_update_on(rates):
+                update_rates(rates)
             codes = [logged_run(t, secrets, as_of, stop) for t in tenants if not stop()]
             return max(codes, default=0)
         daemon = Daemon(tenants, secrets, as_of, stop)
-        daemon.start(webhook)
+        daemon.start(webhook, rates=rates if rates_update_on(rates) else None)
         if on_ready:
             on_ready(daemon)
         try:
@@ -207,18 +227,27 @@ class Daemon:
         self.tenants, self.secrets, self.as_of, self.stop = tenants, secrets, as_of, stop
         self.sources = Sources(secrets)
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=max(1, len(tenants)))},
+            executors={"default": ThreadPoolExecutor(max_workers=max(1, len(tenants)) + 1)},  # + the rates update
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
         self.webhook_url: str | None = None
         self._http = None
 
-    def start(self, webhook: Webhook | None = None) -> None:
+    def start(self, webhook: Webhook | None = None, rates: RatesUpdate | None = None) -> None:
+        if rates is not None:  # at start, then daily: before the tenants' first runs, on a thread of its own
+            from apscheduler.triggers.cron import CronTrigger
+
+            self.scheduler.add_job(update_rates, CronTrigger.from_crontab(rates.cron, timezone=ZoneInfo("UTC")),
+                                   args=[rates], id="rates-update", name="relance rates update",
+                                   next_run_time=datetime.now(ZoneInfo("UTC")))
         for t in self.tenants:
             extra = {"next_run_time": datetime.now(ZoneInfo(t.timezone))} if t.schedule.interval_minutes else {}
             self.scheduler.add_job(logged_run, trigger_for(t), args=[t, self.secrets, self.as_of, self.stop, self.sources],
                                    id=t.name, name=f"relance {t.name}", **extra)
         self.scheduler.start()
         for job in self.scheduler.get_jobs():
+            if job.id == "rates-update":
+                log.info("rates update: daily on cron %r (UTC), next %s", rates.cron, job.next_run_time.isoformat())
+                continue
             log.info("tenant %s: scheduled %s, next run %s", job.id,
                      next(t for t in self.tenants if t.name == job.id).schedule.describe(),
                      job.next_run_time.isoformat() if job.next_run_time else "none", extra={"tenant": job.id})

@@ -16,18 +16,21 @@ os.environ.setdefault("RELANCE_LEASE_SETTLE", "0.05")
 # Rate tables: never the developer's own user rates directory (~/.local/share/relance/rates), so that every test
 # (and every subprocess it starts) reads the shipped tables unless it fills a directory of its own.
 _RATES_DIR = os.environ["RELANCE_RATES_DIR"] = tempfile.mkdtemp(prefix="relance-test-rates-")
+# No daemon started by a test fetches the rates from the publishers (no traffic leaves this machine); the
+# tests of the daily update switch it on again against recorded answers.
+os.environ["RELANCE_RATES_UPDATE"] = "off"
 
 import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def _shipped_rates():
-    """A test that points Relance at another rates directory leaves none behind it."""
+    """A test that points Relance at other rate tables (a rates_dir, another shipped folder) leaves none behind:
+    torn down after the test's own monkeypatching is undone, so the next test reads the shipped tables."""
     from connector import rates
 
     yield
-    if rates._configured is not None:  # a relance.yaml with rates_dir, read in this process
-        rates.use_rates_dir(None)
+    rates.use_rates_dir(None)
 
 
 @pytest.fixture

@@ -263,14 +263,40 @@ def demo_config(url: str, version: str) -> str:
             f"    schedule: {{cron: \"0 7 * * 1-5\"}}\n    timezone: Europe/Paris\n")
 
 
+def start_emulator(as_of: date, version: str):
+    """The emulator serving the demo ledger on loopback, and the API user's key."""
+    import secrets
+
+    from adapters.odoo.emulator import OdooEmulator
+
+    secret = secrets.token_urlsafe(24)
+    emulator = OdooEmulator(version=version, db="demo")
+    emulator.seed(demo_records(as_of, version=version))
+    emulator.add_user(login="relance", password=secret, api_key=secret, groups=("account",), company_ids=(1,))
+    return emulator, emulator.start(), secret
+
+
+def serve_demo(as_of: date, version: str, folder, wait) -> int:
+    """`relance demo --serve`: the emulator kept running, with a relance.yaml and its secrets file in `folder`
+    for `relance check`, `init`, `plan`, `run`, `report` and `daemon`; `wait()` returns when asked to stop."""
+    from connector.cli import serve_files
+
+    emulator, url, secret = start_emulator(as_of, version)
+    try:
+        serve_files(folder, demo_config(url, version), {DEMO_KEY_VAR: secret},
+                    f"Odoo {version} emulator at {url} (database demo, user relance)", as_of)
+        wait()
+        return 0
+    finally:
+        emulator.stop()
+
+
 def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
     """Start the emulator with the demo ledger, then init, plan, run (and plan again) with fr-b2b."""
     import os
-    import secrets
     import tempfile
     from pathlib import Path
 
-    from adapters.odoo.emulator import OdooEmulator
     from adapters.registry import open_source
     from connector.cli import demo_again_lines, demo_plan_lines, demo_written_lines, say
     from connector.config import load_config, load_secrets
@@ -279,12 +305,8 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
     from connector.progress import Progress
     from connector.runner import run
 
-    secret = secrets.token_urlsafe(24)
+    emulator, url, secret = start_emulator(as_of, version)
     register_secret(secret)
-    emulator = OdooEmulator(version=version, db="demo")
-    emulator.seed(demo_records(as_of, version=version))
-    emulator.add_user(login="relance", password=secret, api_key=secret, groups=("account",), company_ids=(1,))
-    url = emulator.start()
     previous = os.environ.get(DEMO_KEY_VAR)
     try:
         with tempfile.TemporaryDirectory(prefix="relance-demo-") as tmp:
@@ -301,7 +323,7 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
             source = open_source(tenant, keys)
             try:
                 setup = source.init()
-                for ln in demo_plan_lines(setup, run(source, policy, as_of, dry_run=True)):
+                for ln in demo_plan_lines(setup, run(source, policy, as_of, dry_run=True), verbose):
                     say(ln)
                 say()
                 bar = Progress("writing")
@@ -309,7 +331,7 @@ def run_demo(as_of: date, version: str = "19.0", verbose: int = 0) -> int:
                     result = run(source, policy, as_of, dry_run=False, on_progress=bar)
                 finally:
                     bar.close()
-                for ln in demo_written_lines(result):
+                for ln in demo_written_lines(result, verbose=verbose):
                     say(ln)
                 for ln in demo_again_lines(run(source, policy, as_of, dry_run=True), "Odoo"):
                     say(ln)

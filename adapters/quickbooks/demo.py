@@ -207,6 +207,31 @@ def written(emulator) -> dict[str, int]:
             "sent": len(emulator.store.sent)}
 
 
+def serve_demo(as_of: date, folder, wait) -> int:
+    """`relance demo --system quickbooks --serve`: the emulator kept running, with a relance.yaml, its secrets
+    file and the token pair `relance quickbooks connect` would have stored, in `folder`."""
+    import secrets
+    from pathlib import Path
+
+    from adapters.quickbooks.auth import TokenFile, Tokens
+    from adapters.quickbooks.emulator import QuickBooksEmulator
+    from connector.cli import serve_files
+
+    client_secret = secrets.token_urlsafe(24)
+    emulator = QuickBooksEmulator(client_id="relance-demo", client_secret=client_secret, home_currency=HOME,
+                                  company_name="Relance Demo SAS")
+    url = emulator.start()
+    try:
+        load_demo(emulator, as_of)
+        TokenFile(Path(folder, ".relance", "demo.tokens.json")).save(Tokens(**emulator.issue_tokens()))
+        serve_files(folder, demo_config(emulator), {DEMO_ID_VAR: "relance-demo", DEMO_KEY_VAR: client_secret},
+                    f"QuickBooks Online emulator at {url} (company {emulator.realm_id})", as_of)
+        wait()
+        return 0
+    finally:
+        emulator.stop()
+
+
 def run_demo(as_of: date, verbose: int = 0) -> int:
     """Start the QuickBooks emulator with the demo ledger, then init, plan, run (and plan again) with fr-b2b."""
     import os
@@ -264,7 +289,7 @@ def run_demo(as_of: date, verbose: int = 0) -> int:
                     result = run(source, policy, as_of, dry_run=False, on_progress=bar)
                 finally:
                     bar.close()
-                for ln in demo_written_lines(result, limit=None if verbose else 8):
+                for ln in demo_written_lines(result, limit=None if verbose else 8, verbose=verbose):
                     say(ln)
                 w = written(emulator)
                 say(f"== in QuickBooks now: {w['notes']} note(s) (Attachable) carrying a Relance marker, "

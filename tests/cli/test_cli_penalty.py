@@ -60,3 +60,59 @@ def test_given_a_day_beyond_the_rate_tables_then_exit_1_saying_which_rate_is_mis
 def test_given_an_unknown_jurisdiction_then_exit_2_listing_the_known_ones(relance):
     got = relance("penalty", "--amount", "500", "--due", "2025-05-31", "--jurisdiction", "mars")
     assert got.code == 2 and "fr-b2b" in got.err
+
+
+def test_given_a_contract_rate_where_the_jurisdiction_has_no_interest_then_refused_not_ignored(relance):
+    got = relance("penalty", "--amount", "1000", "--due", "2025-05-31", "--as-of", "2025-09-30",
+                  "--jurisdiction", "us-contractual", "--contract-rate", "12")
+    assert got.code == 2 and got.out == ""
+    assert "--contract-rate: us-contractual has no late-payment interest" in got.err
+
+
+def test_given_a_negative_contract_rate_then_refused(relance):
+    got = relance(*EXAMPLE, "--contract-rate", "-3")
+    assert got.code == 2 and "--contract-rate -3: a rate cannot be negative" in got.err
+
+
+def test_given_a_usd_invoice_under_french_rules_then_one_total_per_currency(relance):
+    got = relance("penalty", "--amount", "1000", "--due", "2025-05-31", "--as-of", "2025-09-30", "--currency", "USD")
+    assert got.code == 0, got.err
+    # 1000 x (13.15 % x 30 + 12.15 % x 92) / 365 = 10.808 + 30.625 = 41.43
+    assert "interest: 41.43 USD" in got.out and "fixed recovery indemnity: 40.00 EUR" in got.out
+    assert "total: 41.43 USD + 40.00 EUR" in got.out  # never 81.43 of anything
+    doc = json.loads(relance("penalty", "--amount", "1000", "--due", "2025-05-31", "--as-of", "2025-09-30",
+                             "--currency", "USD", "--json").out)
+    assert doc["totals"] == {"USD": "41.43", "EUR": "40"} and doc["total"] == "41.43"
+
+
+def test_given_tenant_options_then_penalty_refuses_them(relance):
+    got = relance("penalty", "--tenant", "acme", *EXAMPLE[1:])
+    assert got.code == 2 and "unrecognized arguments: --tenant acme" in got.err
+    got = relance("--tenant", "acme", *EXAMPLE)  # before the command name, where every command's options parse
+    assert got.code == 2 and "relance penalty: --tenant does not apply to this command" in got.err
+
+
+def test_given_a_rates_dir_in_relance_yaml_then_penalty_reads_its_tables(relance, tmp_path, monkeypatch):
+    from datetime import date
+    from decimal import Decimal
+
+    from connector import rates
+
+    from pathlib import Path
+
+    june = Path(__file__).parents[1] / "connector" / "fixtures" / "rates" / "shipped-2026-06"
+    monkeypatch.setattr(rates, "shipped_dir", lambda: june)  # shipped tables without the 2026-06-17 change
+    rates.reload()
+    folder = tmp_path / "my-rates"
+    (tmp_path / "relance.yaml").write_text(
+        f"rates_dir: my-rates\ntenants:\n  - {{name: a, system: odoo, url: 'http://127.0.0.1:1', database: d, "
+        f"login: l, api_key_env: X}}\n")
+    monkeypatch.chdir(tmp_path)
+    rates.use_rates_dir(folder)  # what `relance rates add` would write there
+    t = rates.table("ecb_mro")
+    rates.write_table("ecb_mro", t.rows() + [(date(2026, 6, 17), Decimal("2.40"), "ECB")], date(2026, 9, 30))
+    rates.use_rates_dir(None)
+    got = relance("penalty", "--amount", "1000", "--due", "2026-07-31", "--as-of", "2026-08-31")
+    assert got.code == 0, got.err
+    assert "12.4 %" in got.out  # the ECB rate of 1 July 2026 (2.40) + 10 points, from the rates_dir
+    rates.reload()

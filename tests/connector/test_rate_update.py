@@ -28,6 +28,16 @@ BBK_CSV = "application/vnd.sdmx.data+csv;version=1.0.0;charset=UTF-8"  # as reco
 _MONTH = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+@pytest.fixture(autouse=True)
+def june_tables(monkeypatch):
+    """The shipped tables as they stood before any update (fixtures/rates/shipped-2026-06)."""
+    monkeypatch.setattr(rates, "shipped_dir", lambda: FIXTURES / "shipped-2026-06")
+    rates.reload()
+    yield
+    monkeypatch.undo()
+    rates.reload()
+
+
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
