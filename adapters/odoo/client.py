@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from adapters.http import never_sent, retry_after
+from adapters.http import never_sent, no_answer, retry_after
 from adapters.odoo.errors import (
     OdooAccessError,
     OdooAuthError,
@@ -86,6 +86,7 @@ class OdooClient:
         self.context = dict(context or {})
         self.session = session or requests.Session()
         self.uid: int | None = None
+        self.answered = False  # has this server ever answered? (see _send)
         self.server_version: str = ""
         self.major: int = 0
         self.calls = 0
@@ -155,7 +156,10 @@ class OdooClient:
 
     # -- protocols ----------------------------------------------------------------------------------
     def _send(self, url: str, idempotent: bool, **req: Any) -> requests.Response:
-        """POST with retries: always when the request never left, otherwise only for idempotent calls."""
+        """POST with retries: always when the request never left, otherwise only for idempotent calls.
+        A server that has never answered and refuses, is not found or does not accept the connection is
+        reported at once: a wrong URL or a stopped server, which waiting does not cure. Once it has answered,
+        the same failure is more likely a restart, and is retried with backoff."""
         for attempt in range(self.retries + 1):
             self.calls += 1
             wait = 0.0
@@ -164,14 +168,19 @@ class OdooClient:
             except requests.exceptions.ConnectionError as exc:
                 if isinstance(exc, requests.exceptions.SSLError) and CertificateFailed.matches(exc):
                     raise CertificateFailed(self.url, exc) from None
+                if never_sent(exc) and not self.answered:
+                    raise OdooUnavailable(f"cannot reach Odoo at {self.url}: "
+                                          f"{no_answer(exc, self.timeout)}") from None
                 if not (idempotent or never_sent(exc)):
-                    raise OdooAmbiguous(f"no answer from {self.url} after sending a write ({type(exc).__name__})") from None
-                problem = _short(exc)
+                    raise OdooAmbiguous(f"no answer from {self.url} after sending a write "
+                                        f"({no_answer(exc, self.timeout)})") from None
+                problem = no_answer(exc, self.timeout)
             except requests.exceptions.Timeout as exc:
                 if not idempotent:
                     raise OdooAmbiguous(f"no answer from {self.url} within {self.timeout} s after sending a write") from None
-                problem = _short(exc)
+                problem = no_answer(exc, self.timeout)
             else:
+                self.answered = True
                 status = resp.status_code
                 if status in (429, 503) or (status in _GATEWAY and idempotent):
                     problem, wait = f"HTTP {status}", retry_after(resp)
@@ -253,7 +262,3 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     raise TypeError(f"cannot send {type(value).__name__} to Odoo")
 
-
-def _short(exc: Exception) -> str:
-    text = redact(str(exc))
-    return type(exc).__name__ if not text else f"{type(exc).__name__}: {text[:200]}"

@@ -19,6 +19,7 @@ from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
 from connector.letters import letter_pdf
 from connector.models import Operation
+from connector.money import fmt
 from connector.templates import render as render_text
 
 TASK_CHANNELS = ("call_task", "letter", "registered_letter", "agency_handoff")
@@ -168,7 +169,8 @@ class Writer:
         state = {"draft": "draft ", "posted": "posted "}.get(move["state"], "")
         name = move["name"] if move.get("name") not in (None, False, "/") else f"(account.move {move['id']})"
         kind = "debit note" if debit_note else "penalty invoice"
-        return note, f"{state}{kind} {name} for {op.lines[0].invoice_number}: {op.amount} {op.currency} ({lines})"
+        parts = "; ".join(f"{ln.kind} {fmt(ln.amount, ln.currency)}" for ln in op.lines)
+        return note, f"{state}{kind} {name} for {op.lines[0].invoice_number}: {fmt(op.amount, op.currency)} ({parts})"
 
     def _discard(self, move_id: int, number: str, exc: OdooValidationError) -> None:
         """Odoo refused to post our draft: delete it (a draft never posted may be) so nothing half-written stays."""

@@ -19,6 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
+from adapters.http import no_answer
 from adapters.quickbooks.errors import QuickBooksAuthError, QuickBooksUnavailable
 from connector.errors import CertificateFailed
 from connector.logs import register_secret
@@ -139,6 +142,10 @@ class OAuth:
             except Exception as exc:  # noqa: BLE001 - requests' errors or AuthClientError: never echo a body
                 if CertificateFailed.matches(exc):
                     raise CertificateFailed(where if "://" in where else "Intuit's OAuth discovery document", exc) from None
+                if isinstance(exc, requests.exceptions.RequestException):
+                    at = f" at {where}" if "://" in where else ""
+                    raise QuickBooksUnavailable(f"cannot reach Intuit's OAuth discovery document{at}: "
+                                                f"{no_answer(exc, self.timeout)}") from None
                 raise QuickBooksUnavailable(f"cannot read Intuit's OAuth discovery document ({type(exc).__name__})") from None
         return self._client
 
@@ -229,7 +236,8 @@ class OAuth:
             if CertificateFailed.matches(exc):
                 raise CertificateFailed(self._client.token_endpoint if self._client else "Intuit's token endpoint",
                                         exc) from None
-            raise QuickBooksUnavailable(f"cannot reach Intuit's token endpoint to {what} ({type(exc).__name__})") from None
+            raise QuickBooksUnavailable(f"cannot reach Intuit's token endpoint to {what}: "
+                                        f"{no_answer(exc, self.timeout)}") from None
 
 
 class StaticToken:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import requests
 
-from adapters.http import never_sent, retry_after
+from adapters.http import never_sent, no_answer, retry_after
 from adapters.quickbooks.errors import (
     QuickBooksAmbiguous,
     QuickBooksAuthError,
@@ -141,6 +141,7 @@ class QuickBooksClient:
         # Passed on every request: a session-level False alone is overridden by REQUESTS_CA_BUNDLE.
         self.verify = self.session.verify if verify_tls is None else verify_tls
         self.calls = 0
+        self.answered = False  # has this server ever answered? (see request)
         self.last_time: str | None = None  # the `time` of the last answer (Intuit's clock)
 
     # -- one request ------------------------------------------------------------------------------
@@ -169,11 +170,17 @@ class QuickBooksClient:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if isinstance(exc, requests.exceptions.SSLError) and CertificateFailed.matches(exc):
                     raise CertificateFailed(self.base_url, exc) from None
+                # Never reached and never answered: a wrong URL or a stopped server, which waiting does not
+                # cure. Once the server has answered, the same failure is more likely a restart: retried.
+                if never_sent(exc) and not self.answered:
+                    raise QuickBooksUnavailable(f"cannot reach QuickBooks at {self.base_url}: "
+                                                f"{no_answer(exc, self.timeout)}") from None
                 if not (safe or never_sent(exc)):
                     raise QuickBooksAmbiguous(f"{where}: no answer from QuickBooks after sending a write "
-                                              f"without a requestid ({type(exc).__name__})") from None
-                problem = f"{type(exc).__name__}"
+                                              f"without a requestid ({no_answer(exc, self.timeout)})") from None
+                problem = no_answer(exc, self.timeout)
             else:
+                self.answered = True
                 status = resp.status_code
                 if status == 401:
                     if refreshed:

@@ -124,6 +124,10 @@ def test_run_twice_the_second_run_writes_nothing(odoo, relance):
     assert result["counts"]["done"] == len(planned["operations"])
     notes = {k for (what, k), n in written(url).items() if what == "note"}
     assert notes == {op["key"] for op in planned["operations"]}
+    # a penalty is named by the draft invoice it created, not by its marker note
+    refs = [d["ref"] for d in result["done"] if d["what"].startswith("penalty ")]
+    assert refs and all(re.fullmatch(r"draft penalty invoice \(account\.move \d+\) for \S+: [\d,]+\.\d\d [A-Z]{3} \(.+\)", r)
+                        for r in refs), refs[:3]
     second = relance("--config", cfg, "--as-of", AS_OF.isoformat(), "run")
     assert second.code == 0 and "wrote 0 of 0 operation(s)" in second.out
     assert all(n == 1 for n in written(url).values())

@@ -105,8 +105,8 @@ def test_given_a_rates_dir_in_relance_yaml_then_penalty_reads_its_tables(relance
     rates.reload()
     folder = tmp_path / "my-rates"
     (tmp_path / "relance.yaml").write_text(
-        f"rates_dir: my-rates\ntenants:\n  - {{name: a, system: odoo, url: 'http://127.0.0.1:1', database: d, "
-        f"login: l, api_key_env: X}}\n")
+        "rates_dir: my-rates\ntenants:\n  - {name: a, system: odoo, url: 'http://127.0.0.1:1', database: d, "
+        "login: l, api_key_env: X}\n")
     monkeypatch.chdir(tmp_path)
     rates.use_rates_dir(folder)  # what `relance rates add` would write there
     t = rates.table("ecb_mro")

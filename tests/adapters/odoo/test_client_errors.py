@@ -5,6 +5,7 @@ JSON-2 error bodies `{"name", "message", "arguments", "context", "debug"}`."""
 from __future__ import annotations
 
 import json
+import time
 import xmlrpc.client
 from decimal import Decimal
 
@@ -20,6 +21,8 @@ from adapters.odoo.errors import (
     OdooUnavailable,
     OdooValidationError,
 )
+from adapters.odoo.source import OdooSource
+from connector.errors import SourceUnavailable
 
 URL = "http://odoo.test"
 OBJ = f"{URL}/xmlrpc/2/object"
@@ -187,3 +190,41 @@ def test_given_429_with_retry_after_then_retried():
     responses.post(f"{URL}/json/2/res.partner/search_read", status=429, headers={"Retry-After": "0"})
     responses.post(f"{URL}/json/2/res.partner/search_read", json=[])
     assert json_client().call("res.partner", "search_read", domain=[]) == []
+
+
+# -- a server that cannot be reached (a real closed port on loopback, default retries and backoff) ------------
+
+@pytest.mark.parametrize("protocol", ["auto", "xmlrpc", "json2"])
+def test_given_nothing_listening_when_checking_then_connection_refused_at_once_and_no_secret(closed_url, protocol):
+    source = OdooSource(closed_url, "db", "relance", "s3cret-key", protocol=protocol)
+    started = time.monotonic()
+    rows = source.check()
+    elapsed = time.monotonic() - started
+    assert rows == [("connect", False, f"cannot reach Odoo at {closed_url}: connection refused")]
+    assert elapsed < 2, f"took {elapsed:.2f} s"
+    assert source.client.calls == 1  # not retried: the server has never answered
+
+
+def test_given_nothing_listening_when_connecting_then_source_unavailable_naming_the_url(closed_url):
+    client = OdooClient(closed_url, "db", "relance", "s3cret-key")
+    with pytest.raises(SourceUnavailable) as exc:
+        client.connect()
+    assert str(exc.value) == f"cannot reach Odoo at {closed_url}: connection refused"
+
+
+def test_given_a_server_that_answered_before_when_it_refuses_then_retried_as_a_restart(closed_url):
+    client = OdooClient(closed_url, "db", "relance", "s3cret-key", protocol="xmlrpc", retries=2, backoff=0)
+    client.uid, client.answered = 2, True
+    with pytest.raises(OdooUnavailable) as exc:
+        client.call("res.partner", "search_read", domain=[])
+    assert client.calls == 3 and str(exc.value) == f"cannot reach Odoo at {closed_url}: connection refused"
+
+
+@responses.activate
+def test_given_a_connect_timeout_on_first_contact_then_no_answer_within_the_timeout_and_no_retry():
+    responses.post(f"{URL}/xmlrpc/2/common", body=requests.exceptions.ConnectTimeout("connect timeout=7.5"))
+    client = OdooClient(URL, "db", "relance", "s3cret-key", protocol="xmlrpc", timeout=7.5, backoff=0)
+    with pytest.raises(OdooUnavailable) as exc:
+        client.connect()
+    assert str(exc.value) == f"cannot reach Odoo at {URL}: no answer within 7.5 s"
+    assert len(responses.calls) == 1

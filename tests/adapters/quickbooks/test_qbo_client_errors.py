@@ -6,12 +6,14 @@ Intuit sends for an expired token, and the 429 ThrottleExceeded (code 3001)."""
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
 import requests
 import responses
 
+from adapters.quickbooks.auth import OAuth, TokenFile
 from adapters.quickbooks.client import BatchItem, Pacer, QuickBooksClient, dumps
 from adapters.quickbooks.errors import (
     QuickBooksAmbiguous,
@@ -23,6 +25,7 @@ from adapters.quickbooks.errors import (
     QuickBooksUnavailable,
     QuickBooksValidationError,
 )
+from adapters.quickbooks.source import QuickBooksSource
 
 BASE = "https://sandbox-quickbooks.api.intuit.com/v3/company/123"
 
@@ -183,3 +186,33 @@ def test_every_request_carries_the_minor_version_and_amounts_go_out_as_exact_dec
     assert b'"Amount":0.30' in call.body
     with pytest.raises(TypeError):
         dumps({"Amount": 0.1})
+
+
+# -- a server that cannot be reached (a real closed port on loopback, default retries and backoff) ------------
+
+def test_given_nothing_listening_when_checking_then_connection_refused_at_once_and_no_token(closed_url):
+    source = QuickBooksSource.with_token("123", "access-t0ken-xyz", base_url=closed_url)
+    started = time.monotonic()
+    rows = source.check()
+    elapsed = time.monotonic() - started
+    assert rows == [("connect", False, f"cannot reach QuickBooks at {closed_url}: connection refused")]
+    assert elapsed < 2, f"took {elapsed:.2f} s"
+    assert source.client.calls == 1  # not retried: the server has never answered
+
+
+def test_given_a_server_that_answered_before_when_it_refuses_then_retried_as_a_restart(closed_url):
+    c = client(base_url=closed_url)
+    c.answered = True
+    with pytest.raises(QuickBooksUnavailable) as exc:
+        c.preferences()
+    assert c.calls == 3
+    assert str(exc.value) == f"cannot reach QuickBooks at {closed_url} (Preferences): connection refused"
+
+
+def test_given_nothing_listening_at_the_discovery_url_then_unavailable_naming_it(closed_url, tmp_path):
+    oauth = OAuth("client-id", "client-s3cret", TokenFile(tmp_path / "tokens.json"),
+                  discovery_url=f"{closed_url}/.well-known/openid-configuration", initial_refresh_token="refresh-t0ken")
+    with pytest.raises(QuickBooksUnavailable) as exc:
+        oauth.access_token()
+    assert str(exc.value) == (f"cannot reach Intuit's OAuth discovery document at {closed_url}/.well-known/"
+                              f"openid-configuration: connection refused")

@@ -140,7 +140,9 @@ def test_given_the_invoice_changed_meanwhile_when_a_line_is_added_then_stale_obj
     final = emu.store.get("Invoice", inv["Id"])
     assert final["PrivateNote"] == "edited by the accountant"  # their edit kept
     assert sum(1 for ln in final["Line"] if PREFIX in str(ln.get("Description"))) == 1
-    assert final["TotalAmt"] == Decimal("1012.34") and ref.startswith("Attachable ")
+    assert final["TotalAmt"] == Decimal("1012.34")
+    # the penalty is named by what it wrote (its marker note is only how it is found again)
+    assert ref.startswith(f"Penalty lines added to invoice {final.get('DocNumber') or final['Id']}: ")
 
 
 def test_given_a_429_when_reading_then_the_client_waits_and_succeeds(source, emu):
