@@ -77,8 +77,11 @@ def _apply(name: str, publisher: str, new: Fetched) -> Outcome:
             changes.append(f"{day}: {rate:f} % (the table in use said {current.on(day):f} %)")
     if new.covered_until == current.covered_until and not changes:
         return Outcome(name, "current", f"up to date: covered until {current.covered_until} ({current.path})")
-    written = rates.write_table(name, rows, new.covered_until,
-                                note=f"Written by `relance rates update` from {new.url}; see mappings/rates/README.md")
+    try:
+        written = rates.write_table(name, rows, new.covered_until,
+                                    note=f"Written by `relance rates update` from {new.url}; see mappings/rates/README.md")
+    except ConfigError as exc:  # a directory that cannot be written: said, and the other tables go on
+        return Outcome(name, "failed", str(exc))
     moved = f"covered until {new.covered_until} (was {current.covered_until})"
     return Outcome(name, "updated", f"{moved}; {len(changes)} rate change(s); written to {written.path}", changes)
 

@@ -211,18 +211,25 @@ def write_table(name: str, rows: list[tuple[date, Decimal, str]], covered: date,
     path = user_file(name)
     text = format_table(rows, covered, note)
     parsed = parse_text(text, path, name)  # what is written must read back as it is meant
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed before its rename
-        stale.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed before its rename
+            stale.unlink(missing_ok=True)
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot write the rate table ({exc.strerror or exc}): the rates directory "
+                                     f"({user_dir()[1]}) must be writable; set rates_dir in relance.yaml or "
+                                     f"{ENV_VAR} to a folder of your own") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     reload()
     return parsed
 
