@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.odoo.read import LINE_FIELDS  # noqa: E402
 from adapters.odoo.source import OdooSource  # noqa: E402
-from connector import run  # noqa: E402
+from connector.runner import run  # noqa: E402
 from connector.policy import load_policy  # noqa: E402
 
 AS_OF = date(2026, 3, 10)

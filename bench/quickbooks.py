@@ -2,7 +2,7 @@
 
     python bench/quickbooks.py [--invoices 10000] [--operations 1000]
 
-(a) sync: the demo story (adapters/quickbooks/demo.py) loaded as many times as needed for N invoices, with
+(a) sync: the demo story (adapters/demo/quickbooks.py) loaded as many times as needed for N invoices, with
     their customers, payments and credit memos; a full read, then a few changes made through the API and a
     Change Data Capture read, then a CDC read with nothing changed.
 (b) writes: the first M operations of the plan on that ledger written with `apply_many` (note-only actions
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.quickbooks.auth import StaticToken  # noqa: E402
 from adapters.quickbooks.client import MAX_BATCH, Pacer, QuickBooksClient, request_id  # noqa: E402
-from adapters.quickbooks.demo import load_demo  # noqa: E402
+from adapters.demo.quickbooks import load_demo  # noqa: E402
 from adapters.quickbooks.emulator import QuickBooksEmulator  # noqa: E402
 from adapters.quickbooks.source import QuickBooksSource  # noqa: E402
 from adapters.quickbooks.write import NOTE_ONLY  # noqa: E402

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Union
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,17 +23,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from connector.errors import ConfigError
 from connector.yamlfile import load_model
 
+if TYPE_CHECKING:
+    from connector.protocol import Source
+
 log = logging.getLogger("relance.config")
 
 DEFAULT_PATH = "relance.yaml"
 # Keys whose value is a secret: refused when written inline (only `<key>_env` naming a variable is allowed).
 _SECRET_KEY = re.compile(r"(password|passwd|api_?key|secret|token|credential)", re.IGNORECASE)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# The credentials a tenant may name, by system: (key, required).
-CREDENTIALS = {
-    "odoo": ("api_key_env", "password_env"),
-    "quickbooks": ("client_id_env", "client_secret_env", "refresh_token_env"),
-}
 
 
 def _inline_secrets(data: object, path: str = "") -> list[str]:
@@ -80,29 +78,16 @@ class Schedule(_Strict):
         return f"every {self.interval_minutes:g} min" if self.interval_minutes else f"cron {self.cron!r}"
 
 
-class Tenant(_Strict):
+class TenantBase(_Strict):
+    """What every tenant has, whatever its system. Each adapter's model (adapters/*/config.py) adds its own keys,
+    names its secrets in keys ending in `_env`, and opens its source; relance.yaml picks the model by `system`."""
+
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    system: Literal["odoo", "quickbooks"]
-    url: str | None = None
-    database: str | None = None
-    companies: tuple[int, ...] = ()
-    realm_id: str | None = Field(default=None, pattern=r"^[0-9]+$")
-    environment: Literal["production", "sandbox"] = "production"  # QuickBooks: which Intuit API
-    token_file: str | None = None  # QuickBooks: where the rotating token pair lives (default .relance/<name>.tokens.json)
-    redirect_uri: str = "https://developer.intuit.com/v2/OAuth2Playground/RedirectUrl"  # as registered in the app
-    discovery_url: str | None = None  # QuickBooks: another OpenID discovery document (the emulator)
-    minor_version: int | None = Field(default=None, ge=1)
-    login: str | None = None
-    api_key_env: str | None = None
-    password_env: str | None = None
-    client_id_env: str | None = None
-    client_secret_env: str | None = None
-    refresh_token_env: str | None = None
+    system: str
     mapping: str | None = None  # null: the shipped mapping of the system
     policy: str = "fr-b2b"  # a path, or the name of a shipped policy
     schedule: Schedule = Schedule(cron="0 7 * * 1-5")
     timezone: str = "UTC"
-    protocol: Literal["auto", "xmlrpc", "json2"] = "auto"
     verify_tls: bool = True
     timeout: float = Field(default=30, gt=0)
 
@@ -116,10 +101,10 @@ class Tenant(_Strict):
                 f"the secrets file and name the variable instead (e.g. api_key_env: ACME_ODOO_KEY)")
         return data
 
-    @field_validator("api_key_env", "password_env", "client_id_env", "client_secret_env", "refresh_token_env")
+    @field_validator("*")
     @classmethod
-    def _env_name(cls, v: str | None) -> str | None:
-        if v is not None and not _ENV_NAME.match(v):
+    def _env_name(cls, v: object, info: ValidationInfo) -> object:
+        if info.field_name and info.field_name.endswith("_env") and v is not None and not _ENV_NAME.match(str(v)):
             raise ValueError("must be the NAME of an environment variable (letters, digits, underscores), "
                              "not the secret itself")
         return v
@@ -133,45 +118,61 @@ class Tenant(_Strict):
             raise ValueError(f"unknown timezone {v!r} (an IANA name such as Europe/Paris)") from None
         return v
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://acme.odoo.com")
-        if parts.username or parts.password:
-            raise ValueError("must not carry credentials; name them with login and api_key_env")
-        return v
-
-    @model_validator(mode="after")
-    def _system(self) -> Tenant:
-        if self.system == "odoo":
-            missing = [k for k in ("url", "database", "login") if not getattr(self, k)]
-            if missing:
-                raise ValueError(f"an Odoo tenant needs {', '.join(missing)}")
-            if (self.api_key_env is None) == (self.password_env is None):
-                raise ValueError("an Odoo tenant needs exactly one of api_key_env or password_env")
-            if self.realm_id:
-                raise ValueError("realm_id is for QuickBooks tenants")
-        else:
-            if not self.realm_id:
-                raise ValueError("a QuickBooks tenant needs realm_id")
-            if self.companies or self.database or self.login:
-                raise ValueError("companies, database and login are for Odoo tenants")
-            missing = [k for k in ("client_id_env", "client_secret_env") if not getattr(self, k)]
-            if missing:
-                raise ValueError(f"a QuickBooks tenant needs {' and '.join(missing)} (the app's keys)")
-        others = [k for s, keys in CREDENTIALS.items() if s != self.system for k in keys if getattr(self, k)]
-        if others:
-            raise ValueError(f"{', '.join(others)} do not apply to a {self.system} tenant")
-        return self
-
     @property
     def secret_vars(self) -> dict[str, str]:
         """Credential key -> environment variable name, for the credentials this tenant names."""
-        return {k: getattr(self, k) for k in CREDENTIALS[self.system] if getattr(self, k)}
+        return {k: getattr(self, k) for k in type(self).model_fields if k.endswith("_env") and getattr(self, k)}
+
+    @property
+    def public_vars(self) -> set[str]:
+        """Variables named like secrets that are not (an OAuth client id is in the consent address): not masked."""
+        return set()
+
+    @property
+    def where(self) -> str:
+        """What `check` shows of where the tenant is (a URL, a company id)."""
+        return ""
+
+    @property
+    def webhook_key(self) -> str | None:
+        """What a system's change notification names to start this tenant's run (QuickBooks: its realm id)."""
+        return None
+
+    def with_paths(self, base: Path) -> TenantBase:
+        """A copy with the paths it names made absolute, relative to the config file's folder `base`."""
+        return self.model_copy(update={"mapping": resolve(base, self.mapping), "policy": resolve(base, self.policy)})
+
+    def open(self, secrets: Mapping[str, SecretStr]) -> Source:
+        """The tenant's `Source`, not yet connected (the first call connects)."""
+        raise NotImplementedError
+
+    def secret(self, secrets: Mapping[str, SecretStr], key: str) -> SecretStr:
+        var = self.secret_vars.get(key)
+        if var is None or var not in secrets:
+            raise ConfigError(f"tenant {self.name}", f"{key}: no secret loaded")
+        return secrets[var]
+
+
+def check_url(v: str | None, example: str = "https://acme.odoo.com") -> str | None:
+    """An http(s) URL without credentials (they are named with the tenant's `_env` keys)."""
+    if v is None:
+        return v
+    parts = urlsplit(v)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL such as {example}")
+    if parts.username or parts.password:
+        raise ValueError("must not carry credentials; name them with the tenant's *_env keys")
+    return v
+
+
+def resolve(base: Path, value: str | None) -> str | None:
+    """A mapping or policy path relative to the config file; a bare name (`fr-b2b`) stays a shipped name."""
+    if value is None:
+        return None
+    p = Path(value)
+    if not p.suffix and "/" not in value and not (base / p).exists():
+        return value
+    return str(p if p.is_absolute() else base / p)
 
 
 class Webhook(_Strict):
@@ -198,11 +199,13 @@ class RatesUpdate(_Strict):
 
 
 class Config(_Strict):
+    """relance.yaml. `tenants` is validated against the models of the adapters given to `load_config`."""
+
     secrets_file: str | None = None
     rates_dir: str | None = None  # where `relance rates update/add` write and every command reads rate tables
     rates_update: RatesUpdate = RatesUpdate()
     webhook: Webhook | None = None
-    tenants: tuple[Tenant, ...]
+    tenants: tuple[TenantBase, ...]
 
     @model_validator(mode="before")
     @classmethod
@@ -216,7 +219,7 @@ class Config(_Strict):
 
     @field_validator("tenants")
     @classmethod
-    def _unique(cls, tenants: tuple[Tenant, ...]) -> tuple[Tenant, ...]:
+    def _unique(cls, tenants: tuple[TenantBase, ...]) -> tuple[TenantBase, ...]:
         if not tenants:
             raise ValueError("list at least one tenant")
         names = [t.name for t in tenants]
@@ -230,6 +233,15 @@ class Config(_Strict):
     def _relative(cls, v: str | None, info: ValidationInfo) -> str | None:
         base = (info.context or {}).get("base")
         return str(Path(base, v)) if (v and base) else v
+
+
+def config_model(tenant_models: Sequence[type[TenantBase]]) -> type[Config]:
+    """`Config` whose tenants are read by the model their `system` names (a discriminated union)."""
+    if not tenant_models:
+        raise ConfigError("relance", "no adapter is installed")
+    one = tenant_models[0] if len(tenant_models) == 1 else Annotated[Union[tuple(tenant_models)],  # noqa: UP007
+                                                                     Field(discriminator="system")]
+    return create_model("Config", __base__=Config, tenants=(tuple[one, ...], ...))  # type: ignore[call-overload]
 
 
 class _SecretSettings(BaseSettings):
@@ -249,42 +261,27 @@ class Deployment:
     def base(self) -> Path:
         return self.path.parent
 
-    def select(self, names: list[str] | None) -> list[Tenant]:
+    def select(self, names: list[str] | None) -> list[TenantBase]:
         """The tenants asked for (all by default), with mapping and policy paths made absolute."""
         known = {t.name: t for t in self.config.tenants}
         unknown = [n for n in names or () if n not in known]
         if unknown:
             raise ConfigError(str(self.path), f"unknown tenant {', '.join(unknown)} (known: {', '.join(known)})")
         chosen = [known[n] for n in dict.fromkeys(names)] if names else list(known.values())
-        return [t.model_copy(update={"mapping": self.resolve(t.mapping), "policy": self.resolve(t.policy),
-                                     "token_file": self.token_path(t)})
-                for t in chosen]
+        return [t.with_paths(self.base) for t in chosen]
 
-    def token_path(self, tenant: Tenant) -> str | None:
-        """A QuickBooks tenant's token file, relative to the config file; None for other systems."""
-        if tenant.system != "quickbooks":
-            return None
-        p = Path(tenant.token_file or f".relance/{tenant.name}.tokens.json")
-        return str(p if p.is_absolute() else self.base / p)
-
-    def index(self, tenant: Tenant) -> int:
+    def index(self, tenant: TenantBase) -> int:
         return [t.name for t in self.config.tenants].index(tenant.name)
 
-    def resolve(self, value: str | None) -> str | None:
-        """A mapping or policy path relative to the config file; a bare name (`fr-b2b`) stays a shipped name."""
-        if value is None:
-            return None
-        p = Path(value)
-        if not p.suffix and "/" not in value and not (self.base / p).exists():
-            return value
-        return str(p if p.is_absolute() else self.base / p)
 
-
-def load_config(path: str | Path = DEFAULT_PATH) -> Deployment:
+def load_config(path: str | Path, tenant_models: Sequence[type[TenantBase]]) -> Deployment:
+    """relance.yaml, its tenants read by the models of the installed adapters (adapters/registry.py)."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(str(path), "no such file (write one with the example in the README, or pass --config FILE)")
-    dep = Deployment(path=path, config=load_model(path, Config, context={"base": str(path.parent)}))
+    systems = frozenset(m.model_fields["system"].annotation.__args__[0] for m in tenant_models)
+    model = config_model(tenant_models)
+    dep = Deployment(path=path, config=load_model(path, model, context={"base": str(path.parent)}, tags=systems))
     for t in dep.config.tenants:
         if not t.verify_tls:
             log.warning("tenant %s: TLS certificate verification is DISABLED (verify_tls: false in %s)", t.name, path)
@@ -301,7 +298,7 @@ def check_secrets_file(path: Path, config_file: str) -> None:
                                        f"its owner only): run chmod 600 {path}")
 
 
-def load_secrets(dep: Deployment, tenants: list[Tenant], *, webhook: bool = False) -> dict[str, SecretStr]:
+def load_secrets(dep: Deployment, tenants: list[TenantBase], *, webhook: bool = False) -> dict[str, SecretStr]:
     """Every variable the selected tenants name (and, for the daemon, the webhook's verifier token),
     from the environment first, then the secrets file."""
     needed = [(f"tenants[{dep.index(t)}].{key}", var) for t in tenants for key, var in t.secret_vars.items()]
@@ -324,10 +321,3 @@ def load_secrets(dep: Deployment, tenants: list[Tenant], *, webhook: bool = Fals
     if problems:
         raise ConfigError(str(dep.path), problems)
     return {k: v for k, v in found.items() if v is not None}
-
-
-def tenant_secret(tenant: Tenant, secrets: Mapping[str, SecretStr], key: str) -> SecretStr:
-    var = tenant.secret_vars.get(key)
-    if var is None or var not in secrets:
-        raise ConfigError(f"tenant {tenant.name}", f"{key}: no secret loaded")
-    return secrets[var]

@@ -23,41 +23,31 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from connector.config import RatesUpdate, Tenant, Webhook
+from connector.config import RatesUpdate, TenantBase, Webhook
 from connector.errors import ConfigError, RelanceError, SourceUnavailable
 from connector.lease import LeaseBusy
 from connector.policy import load_policy
+from connector.protocol import Source, WebhookApp
 from connector.runner import RunResult, run
 
 log = logging.getLogger("relance.daemon")
 
 
-def today_in(tenant: Tenant) -> date:
+def today_in(tenant: TenantBase) -> date:
     """The tenant's calendar day: a 07:00 run in Paris is not yesterday's run in UTC."""
     return datetime.now(ZoneInfo(tenant.timezone)).date()
 
 
-def close_source(source) -> None:
-    close = getattr(source, "close", None)
-    if close:
-        close()
-
-
-def run_tenant(tenant: Tenant, secrets: Mapping[str, SecretStr], as_of: date | None = None, *, dry_run: bool,
+def run_tenant(tenant: TenantBase, secrets: Mapping[str, SecretStr], as_of: date | None = None, *, dry_run: bool,
                should_stop: Callable[[], bool] | None = None,
-               on_progress: Callable[[int, int], None] | None = None, source=None) -> RunResult:
+               on_progress: Callable[[int, int], None] | None = None, source: Source | None = None) -> RunResult:
     """Run the core once on `source`, or on a source opened (and closed whatever happens) for this run."""
-    from adapters.registry import open_source
-
     policy = load_policy(tenant.policy)
-    own = source is None
-    source = open_source(tenant, secrets) if own else source
-    try:
-        return run(source, policy, as_of or today_in(tenant), dry_run=dry_run, should_stop=should_stop,
-                   on_progress=on_progress)
-    finally:
-        if own:
-            close_source(source)
+    day = as_of or today_in(tenant)
+    if source is not None:
+        return run(source, policy, day, dry_run=dry_run, should_stop=should_stop, on_progress=on_progress)
+    with tenant.open(secrets) as own:
+        return run(own, policy, day, dry_run=dry_run, should_stop=should_stop, on_progress=on_progress)
 
 
 class Sources:
@@ -66,29 +56,27 @@ class Sources:
 
     def __init__(self, secrets: Mapping[str, SecretStr]):
         self.secrets = secrets
-        self._open: dict[str, object] = {}
+        self._open: dict[str, Source] = {}
         self._lock = threading.Lock()
 
-    def get(self, tenant: Tenant):
-        from adapters.registry import open_source
-
+    def get(self, tenant: TenantBase) -> Source:
         with self._lock:
             if tenant.name not in self._open:
-                self._open[tenant.name] = open_source(tenant, self.secrets)
+                self._open[tenant.name] = tenant.open(self.secrets)
             return self._open[tenant.name]
 
-    def drop(self, tenant: Tenant) -> None:
+    def drop(self, tenant: TenantBase) -> None:
         """Forget a source after a failure: the next run opens a new one and reads everything again."""
         with self._lock:
             source = self._open.pop(tenant.name, None)
         if source is not None:
-            close_source(source)
+            source.close()
 
     def close_all(self) -> None:
         with self._lock:
             sources, self._open = list(self._open.values()), {}
         for source in sources:
-            close_source(source)
+            source.close()
 
 
 def error_code(exc: BaseException) -> int:
@@ -99,7 +87,7 @@ def error_code(exc: BaseException) -> int:
     return 1
 
 
-def logged_run(tenant: Tenant, secrets: Mapping[str, SecretStr], as_of: date | None,
+def logged_run(tenant: TenantBase, secrets: Mapping[str, SecretStr], as_of: date | None,
                should_stop: Callable[[], bool], sources: Sources | None = None) -> int:
     """One scheduled run: never raises, logs one line with the counts, returns the run's exit code."""
     started = time.monotonic()
@@ -180,7 +168,7 @@ def update_rates(settings: RatesUpdate) -> None:
         log.warning("rates update failed: %s%s", "" if isinstance(exc, RelanceError) else f"{type(exc).__name__}: ", exc)
 
 
-def trigger_for(tenant: Tenant):
+def trigger_for(tenant: TenantBase):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -190,9 +178,10 @@ def trigger_for(tenant: Tenant):
     return CronTrigger.from_crontab(tenant.schedule.cron, timezone=tz)
 
 
-def serve(tenants: list[Tenant], secrets: Mapping[str, SecretStr], *, once: bool = False,
+def serve(tenants: list[TenantBase], secrets: Mapping[str, SecretStr], *, once: bool = False,
           as_of: date | None = None, stop: StopFlag | None = None, webhook: Webhook | None = None,
-          on_ready: Callable[[Daemon], None] | None = None, rates: RatesUpdate | None = None) -> int:
+          on_ready: Callable[[Daemon], None] | None = None, rates: RatesUpdate | None = None,
+          webhook_app: WebhookApp | None = None) -> int:
     """Run until stopped (exit 0), or with `once` run every tenant one time and return the worst exit code.
     With `rates`, the rate tables are updated first, then (daemon) every day on its cron."""
     stop = stop or StopFlag()
@@ -204,7 +193,7 @@ def serve(tenants: list[Tenant], secrets: Mapping[str, SecretStr], *, once: bool
             codes = [logged_run(t, secrets, as_of, stop) for t in tenants if not stop()]
             return max(codes, default=0)
         daemon = Daemon(tenants, secrets, as_of, stop)
-        daemon.start(webhook, rates=rates if rates_update_on(rates) else None)
+        daemon.start(webhook if webhook_app else None, webhook_app, rates=rates if rates_update_on(rates) else None)
         if on_ready:
             on_ready(daemon)
         try:
@@ -220,7 +209,7 @@ def serve(tenants: list[Tenant], secrets: Mapping[str, SecretStr], *, once: bool
 class Daemon:
     """The scheduler, the open sources and the optional webhook receiver of one `relance daemon`."""
 
-    def __init__(self, tenants: list[Tenant], secrets: Mapping[str, SecretStr], as_of: date | None, stop: StopFlag):
+    def __init__(self, tenants: list[TenantBase], secrets: Mapping[str, SecretStr], as_of: date | None, stop: StopFlag):
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -232,7 +221,8 @@ class Daemon:
         self.webhook_url: str | None = None
         self._http = None
 
-    def start(self, webhook: Webhook | None = None, rates: RatesUpdate | None = None) -> None:
+    def start(self, webhook: Webhook | None = None, webhook_app: WebhookApp | None = None,
+              rates: RatesUpdate | None = None) -> None:
         if rates is not None:  # at start, then daily: before the tenants' first runs, on a thread of its own
             from apscheduler.triggers.cron import CronTrigger
 
@@ -251,33 +241,32 @@ class Daemon:
             log.info("tenant %s: scheduled %s, next run %s", job.id,
                      next(t for t in self.tenants if t.name == job.id).schedule.describe(),
                      job.next_run_time.isoformat() if job.next_run_time else "none", extra={"tenant": job.id})
-        if webhook is not None:
-            self._serve_webhook(webhook)
+        if webhook is not None and webhook_app is not None:
+            self._serve_webhook(webhook, webhook_app)
 
-    def run_now(self, realms: set[str]) -> list[str]:
-        """Start at once the runs of the QuickBooks tenants of these companies (a webhook said they changed)."""
+    def run_now(self, keys: set[str]) -> list[str]:
+        """Start at once the runs of the tenants a change notification names (QuickBooks: their companies)."""
         started = []
         for t in self.tenants:
-            if t.system == "quickbooks" and t.realm_id in realms and not self.stop():
+            if t.webhook_key is not None and t.webhook_key in keys and not self.stop():
                 self.scheduler.modify_job(t.name, next_run_time=datetime.now(ZoneInfo(t.timezone)))
                 started.append(t.name)
         if started:
-            log.info("QuickBooks webhook: run now for %s", ", ".join(started))
+            log.info("webhook: run now for %s", ", ".join(started))
         return started
 
-    def _serve_webhook(self, webhook: Webhook) -> None:
+    def _serve_webhook(self, webhook: Webhook, receiver: WebhookApp) -> None:
         from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-        from adapters.quickbooks.webhook import wsgi_app
 
         token = self.secrets[webhook.verifier_token_env].get_secret_value()
         path = webhook.path
+        inner = receiver.app(token, self.run_now)
 
         def app(environ, start_response):
             if environ.get("PATH_INFO") != path or environ.get("REQUEST_METHOD") != "POST":
                 start_response("404 Not Found", [("Content-Type", "text/plain")])
                 return [b"not found"]
-            return wsgi_app(token, self.run_now)(environ, start_response)
+            return inner(environ, start_response)
 
         class Quiet(WSGIRequestHandler):
             def log_message(self, format, *args):  # noqa: A002 - the request line only, never a body
@@ -289,7 +278,7 @@ class Daemon:
         self._http = make_server(webhook.host, webhook.port, app, server_class=Threaded, handler_class=Quiet)
         self.webhook_url = f"http://{webhook.host}:{self._http.server_address[1]}{path}"
         threading.Thread(target=self._http.serve_forever, name="relance-webhook", daemon=True).start()
-        log.info("QuickBooks webhook receiver listening on %s:%s%s", webhook.host, self._http.server_address[1], path)
+        log.info("webhook receiver listening on %s:%s%s", webhook.host, self._http.server_address[1], path)
 
     def shutdown(self) -> None:
         if self._http is not None:

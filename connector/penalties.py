@@ -8,13 +8,16 @@ for actual/actual. Nothing is rounded here: the caller rounds once per charge.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from connector.jurisdictions import InterestRule
+from connector.jurisdictions import InterestRule, Jurisdiction
 from connector.models import InterestPeriod, Settlement
+from connector.money import round_money
 from connector.rates import fixing_date_before, half_year_end, half_year_start, table
 
 DayCount = Literal["actual/365", "actual/360", "actual/actual"]
@@ -105,3 +108,59 @@ def interest_periods(
 
 def total(periods: Iterable[InterestPeriod]) -> Decimal:
     return sum((p.amount for p in periods), Decimal(0))
+
+
+@dataclass(frozen=True)
+class InvoiceCharge:
+    """What the law charges on one invoice as of a day (`relance penalty`): interest period by period, rounded
+    once on the total, and the fixed indemnity; one total per currency, since the indemnity's may differ."""
+
+    rules: Jurisdiction
+    currency: str
+    end: date  # as of, or the day the invoice was paid in full
+    late: bool
+    interest_start: date | None = None
+    periods: tuple[InterestPeriod, ...] = ()
+    interest: Decimal | None = None  # rounded, in `currency`; None when the rules have no interest
+    indemnity: Decimal | None = None  # in the indemnity's currency; None when not owed or not computable
+    indemnity_note: str = ""
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def invoice_charge(rules: Jurisdiction, amount: Decimal, currency: str, due: date, as_of: date,
+                   payments: Sequence[Settlement] = (), *, contract_rate: Decimal | None = None,
+                   day_count: DayCount = "actual/365", notice: date | None = None) -> InvoiceCharge:
+    """Raises `RateMissing` when a rate the period needs is not published yet, ValueError when the rules make
+    interest run from a formal notice and `notice` is None."""
+    paid = sorted(payments, key=lambda s: s.date)
+    cleared, left = None, amount  # the day the debt was paid in full, if it was
+    for s in paid:
+        left -= s.amount
+        if left <= 0:
+            cleared = s.date
+            break
+    end = min(as_of, cleared) if cleared else as_of
+    if end <= due:
+        return InvoiceCharge(rules=rules, currency=currency, end=end, late=False)
+    totals: dict[str, Decimal] = defaultdict(Decimal)  # never add EUR to USD
+    start = periods = interest = None
+    if rules.interest:
+        start = due if rules.interest.starts == "day_after_due" else notice
+        if start is None:
+            raise ValueError(f"under {rules.name} interest runs from the formal notice")
+        periods = tuple(interest_periods(amount, paid, start, end, rules.interest, interest_start=start,
+                                         contract_rate=contract_rate, day_count=day_count))
+        interest = round_money(total(periods), currency)
+        totals[currency] += interest
+    indemnity, note = None, ""
+    if rules.indemnity:
+        ind = rules.indemnity
+        if len(ind.tiers) > 1 and currency != ind.currency:
+            note = f"tiers are in {ind.currency}, the invoice in {currency}: not computed"
+        else:
+            indemnity = ind.amount_for(amount)
+            totals[ind.currency] += indemnity
+    ordered = dict(sorted(totals.items(), key=lambda kv: kv[0] != currency))  # the invoice's currency first
+    return InvoiceCharge(rules=rules, currency=currency, end=end, late=True, interest_start=start,
+                         periods=periods or (), interest=interest, indemnity=indemnity, indemnity_note=note,
+                         totals=ordered)

@@ -1,16 +1,34 @@
-"""The one small protocol every adapter implements: read a ledger, apply one operation; and an optional one
-for a source that writes several operations in one request."""
+"""The contract between the core and an accounting system: everything the runner, the daemon, the reports and
+the CLI ask of an adapter, and nothing else.
+
+A `Source` is one tenant's open connection: it reads a ledger, writes operations (one at a time, or several in
+one request where the system allows it), checks and sets up the system, keeps the lease claims that make a run
+the only writer, and closes (it is a context manager). An adapter subclasses `Source` to get the defaults below.
+
+An `Adapter` is one accounting system: the pydantic model of its tenants in relance.yaml (which opens a source),
+and what only that system has (QuickBooks' OAuth consent command, its webhook receiver).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connector.models import Ledger, Operation
 
+if TYPE_CHECKING:
+    from connector.config import TenantBase
+    from connector.lease import ClaimStore
 
-@runtime_checkable
+# One line of `relance check`: (what, ok, detail); ok None is information, neither a pass nor a failure.
+CheckRow = tuple[str, "bool | None", str]
+
+
 class Source(Protocol):
+    batch_size: int = 1  # operations `apply_many` takes in one request (1: the system has no batch write)
+
     def fetch(self, as_of: date) -> Ledger:
         """Customers, receivables (open and recently paid), history found by its markers, plans, credits.
 
@@ -20,7 +38,7 @@ class Source(Protocol):
         ...
 
     def apply(self, op: Operation) -> str:
-        """Write one operation, unless its marker is already there; return the reference of what holds it.
+        """Write one operation, unless its marker is already there; return what it wrote, for the user.
 
         Must be idempotent: search for `keys.search_token(op.key)` first. Raises `ItemSkipped` to decline
         an operation for a reason (nothing written), `SourceUnavailable` when the system went away, any
@@ -28,18 +46,69 @@ class Source(Protocol):
         """
         ...
 
-
-@runtime_checkable
-class Batching(Protocol):
-    """Optional: the runner hands the operations `batchable` accepts to `apply_many`, `batch_size` at a time."""
-
-    batch_size: int
-
     def batchable(self, op: Operation) -> bool:
+        """Whether `apply_many` may take this operation (the runner sends the others to `apply`)."""
+        return False
+
+    def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
+        """Operation key -> what was written, or the error of that item (`ItemSkipped`: declined). Idempotent as
+        `apply` is; raises `SourceUnavailable` when the system went away, any `RelanceError` when the whole
+        request failed."""
+        out: dict[str, str | Exception] = {}
+        for op in ops:
+            out[op.key] = self.apply(op)
+        return out
+
+    def check(self) -> list[CheckRow]:
+        """The connection, each access right a run needs, the setup objects; the first row is the connection."""
         ...
 
-    def apply_many(self, ops: list[Operation]) -> dict[str, str | Exception]:
-        """Operation key -> reference of what holds it, or the error of that item (`ItemSkipped`: declined).
-        Idempotent as `apply` is; raises `SourceUnavailable` when the system went away, any `RelanceError`
-        when the whole request failed."""
+    def init(self) -> list[str]:
+        """Create what Relance needs in the system (idempotent): one line per object, "created …", "found …" or
+        "missing …"."""
         ...
+
+    def claims(self) -> ClaimStore | None:
+        """Where this tenant's lease claims live (connector/lease.py), or None when the system cannot keep them."""
+        return None
+
+    def close(self) -> None:
+        ...
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command only one system has (`relance quickbooks connect`), added to the CLI under the system's name.
+    `configure(parser)` adds its options; `run(args, deployment, tenants, secrets, say)` returns the exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[Any], None]
+    run: Callable[..., int]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookApp:
+    """A WSGI receiver the daemon serves for a system that notifies changes (Intuit's webhooks): `app(token,
+    run_now)` where run_now(keys) starts at once the runs of the tenants whose `webhook_key` is in keys."""
+
+    app: Callable[[str, Callable[[set[str]], list[str]]], Callable]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One accounting system, as the registry (adapters/registry.py) lists it. Its tenant model (a `TenantBase`
+    with `system: Literal[...]`, the discriminator of relance.yaml's tenants) opens the system's `Source`."""
+
+    system: str
+    label: str  # "Odoo", "QuickBooks Online"
+    tenant: type[TenantBase]
+    commands: tuple[Command, ...] = ()
+    webhook: WebhookApp | None = None

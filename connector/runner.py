@@ -21,7 +21,7 @@ from connector.lease import MARGIN, SETTLE, TTL, Lease
 from connector.models import Ledger, Operation, Skip
 from connector.plan import Plan, add_orphans, new_plan, plan_account
 from connector.policy import Policy
-from connector.protocol import Batching, Source
+from connector.protocol import Source
 from connector.reconcile import Reconciliation, reconcile
 
 log = logging.getLogger("relance.run")
@@ -142,8 +142,7 @@ def run(
 
 def take_lease(source: Source) -> Lease | None:
     """The tenant's lease (connector/lease.py), when the adapter can keep one; LeaseBusy if another run has it."""
-    claims = getattr(source, "claims", None)
-    store = claims() if claims else None
+    store = source.claims()
     if store is None:
         log.warning("this source keeps no lease: make sure a single Relance run writes to it at a time")
         return None
@@ -165,7 +164,7 @@ def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Leas
     if dry_run:
         return result
     total = len(plan.operations)
-    batching = source if isinstance(source, Batching) else None
+    batching = source if source.batch_size > 1 else None
     pending: list[Operation] = []  # batchable operations not yet sent
     for i, op in enumerate(plan.operations, 1):
         lost = lease is not None and not lease.valid()
@@ -206,7 +205,7 @@ def _apply_one(source: Source, op: Operation, result: RunResult) -> None:
         result.done.append(Done(key=op.key, customer_id=op.customer_id, what=describe(op), ref=ref))
 
 
-def _apply_batch(source: Batching, ops: list[Operation], result: RunResult) -> None:
+def _apply_batch(source: Source, ops: list[Operation], result: RunResult) -> None:
     """Several operations in one request; a failure of the whole request is each item's failure."""
     try:
         refs = source.apply_many(ops)

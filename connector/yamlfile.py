@@ -29,11 +29,14 @@ def key_path(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def validation_problems(exc: ValidationError) -> list[str]:
+def validation_problems(exc: ValidationError, tags: frozenset[str] = frozenset()) -> list[str]:
+    """One line per problem, `key.path: what is wrong`. `tags`: the values of a discriminated union's tag
+    (`system: odoo`), which pydantic puts in the location and a reader would take for a key."""
     problems = []
     errors = exc.errors(include_url=False)
     for err in errors:
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-union"))))
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith(("function-", "tagged-union"))
+                                                                         or p in tags)))
         if err["type"] == "too_short" and any(len(o["loc"]) > len(err["loc"]) and o["loc"][:len(err["loc"])] == err["loc"]
                                               for o in errors):
             continue  # "at least 1 item after validation": its only item failed, which is reported already
@@ -63,11 +66,11 @@ def read_yaml(path: Path | str) -> object:
         raise ConfigError(str(path), f"{where}malformed YAML: {problem}") from None
 
 
-def load_model(path: Path | str, model: type[M], context: dict | None = None) -> M:
+def load_model(path: Path | str, model: type[M], context: dict | None = None, tags: frozenset[str] = frozenset()) -> M:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(str(path), "expected a mapping of keys at the top level")
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ConfigError(str(path), validation_problems(exc)) from None
+        raise ConfigError(str(path), validation_problems(exc, tags)) from None

@@ -1,1 +1,7 @@
-"""Odoo adapter: reads receivables and writes follow-up back over the external API (16-19)."""
+"""Odoo 16 to 19 over XML-RPC or JSON-2: the adapter the registry lists."""
+
+from adapters.odoo.config import OdooTenant
+from connector.protocol import Adapter
+
+
+ADAPTER = Adapter(system="odoo", label="Odoo", tenant=OdooTenant)

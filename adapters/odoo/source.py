@@ -14,6 +14,7 @@ from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
 from connector.models import Ledger, Operation
+from connector.protocol import CheckRow, Source
 
 # (model, operation) pairs a daily run needs; `check` reports each.
 RIGHTS = [("account.move.line", "read"), ("account.partial.reconcile", "read"), ("res.partner", "read"),
@@ -25,11 +26,7 @@ RIGHTS = [("account.move.line", "read"), ("account.partial.reconcile", "read"), 
 INIT_RIGHTS = [("ir.model.data", "read")]
 UNCHECKED = "could not check the access right on this Odoo version"
 
-# A row of `check`: (what, ok, detail); ok is None for information that is neither a pass nor a failure.
-CheckRow = tuple[str, bool | None, str]
-
-
-class OdooSource:
+class OdooSource(Source):
     def __init__(self, url: str, db: str, login: str, secret: str, *, protocol: str = "auto",
                  companies: tuple[int, ...] = (), mapping: str | None = None, timeout: float = 30,
                  verify_tls: bool = True, incremental: bool = True, full_every_hours: float = 24,

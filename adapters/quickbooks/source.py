@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -20,9 +20,10 @@ from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
 from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector.errors import ConfigError, RelanceError
 from connector.models import Ledger, Operation
+from connector.protocol import CheckRow, Source
 
 
-class QuickBooksSource:
+class QuickBooksSource(Source):
     def __init__(self, realm_id: str, *, environment: str = "sandbox", token_file: str | Path,
                  client_id_env: str = "QBO_CLIENT_ID", client_secret_env: str = "QBO_CLIENT_SECRET",
                  mapping: str | Path | None = None, minor_version: int | None = None, base_url: str | None = None,
@@ -71,7 +72,7 @@ class QuickBooksSource:
     def apply(self, op: Operation) -> str:
         return self._writer_().apply(op)
 
-    def apply_many(self, ops: list[Operation]) -> dict[str, str | Exception]:
+    def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
         """Several operations, note-only ones through the batch endpoint: key -> reference or error."""
         return self._writer_().apply_many(ops)
 
@@ -93,8 +94,8 @@ class QuickBooksSource:
         self._resolved, log = ensure_all(self.client, self.mapping, create=True)
         return log + [f"missing: {m}" for m in self._resolved.missing]
 
-    def check(self) -> list[tuple[str, bool, str]]:
-        out: list[tuple[str, bool, str]] = []
+    def check(self) -> list[CheckRow]:
+        out: list[CheckRow] = []
         try:
             info = self.client.request("GET", f"companyinfo/{self.realm_id}", where="CompanyInfo")["CompanyInfo"]
         except RelanceError as exc:

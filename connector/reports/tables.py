@@ -8,6 +8,7 @@ from connector.money import fmt, is_currency
 from connector.reconcile import BUCKETS
 
 from connector.reports import Report
+from connector.reports.aging import AgingRow
 
 
 def table(rows: list[list[str]], headers: list[str], right: set[int] = frozenset(), indent: str = "  ") -> list[str]:
@@ -31,11 +32,19 @@ def opt(value, suffix: str = "") -> str:
 
 
 def aging_lines(rep: Report) -> list[str]:
+    return aging_table(rep.aging, rep.aging_totals)
+
+
+def aging_table(aging: list[AgingRow], sums: dict[str, dict[str, Decimal]], limit: int | None = None,
+                indent: str = "  ") -> list[str]:
+    """The aged balance, its first `limit` rows and the total of all rows per currency."""
+    shown = aging if limit is None else aging[:limit]
     rows = [[r.customer[:40], r.currency, *(amount(r.buckets[b], r.currency) for b in BUCKETS),
-             amount(r.total, r.currency)] for r in rep.aging]
-    rows += [[f"TOTAL {cur}", cur, *(amount(t[b], cur) for b in BUCKETS), amount(t["total"], cur)]
-             for cur, t in rep.aging_totals.items()]
-    return table(rows, ["customer", "cur", *BUCKETS, "total"], set(range(2, len(BUCKETS) + 3)))
+             amount(r.total, r.currency)] for r in shown]
+    every = f" (all {len(aging)} lines)" if len(shown) < len(aging) else ""
+    rows += [[f"TOTAL {cur}{every}", cur, *(amount(t[b], cur) for b in BUCKETS), amount(t["total"], cur)]
+             for cur, t in sums.items()]
+    return table(rows, ["customer", "cur", *BUCKETS, "total"], set(range(2, len(BUCKETS) + 3)), indent)
 
 
 def metric_lines(rep: Report) -> list[str]:

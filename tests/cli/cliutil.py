@@ -26,5 +26,5 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 def relance_process(*argv: str, env: dict[str, str], cwd: Path | None = None, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "connector.cli", *argv], env=env, cwd=cwd,
+    return subprocess.Popen([sys.executable, "-m", "adapters.cli", *argv], env=env, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from connector.cli import main
+from adapters.cli import main
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""An in-memory source system behind the adapter registry, for CLI and daemon tests without a server.
+"""An in-memory accounting system, an adapter of its own (`system: fake`), for CLI and daemon tests without a
+server: a test registers `FAKE` in adapters.registry.SYSTEMS.
 
 Books are shared per database name; what `apply` writes is a note carrying the operation's markers,
 read back as history by `fetch`, as the real adapters do."""
@@ -10,12 +11,15 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from builders import customer, ledger, receivable
 
 from connector.errors import SourceUnavailable
 from connector.keys import parse, render
 from connector.models import Ledger, Operation
+from connector.config import TenantBase
+from connector.protocol import Adapter, Source
 
 
 @dataclass
@@ -43,8 +47,8 @@ def overdue_books(n_customers: int = 3, **kw) -> Books:
     return Books(ledger(custs, recs), **kw)
 
 
-class FakeSource:
-    def __init__(self, url: str, db: str, login: str, secret: str, **kw):
+class FakeSource(Source):
+    def __init__(self, db: str, secret: str):
         self.books = BOOKS[db]
         if secret != self.books.secret:
             raise SourceUnavailable(f"fake source {db}: credentials refused")
@@ -95,3 +99,21 @@ class FakeSource:
     def close(self) -> None:
         with self.books.lock:
             self.books.closed += 1
+
+
+class FakeTenant(TenantBase):
+    """`system: fake` in a test's relance.yaml: books in memory, named by `database`."""
+
+    system: Literal["fake"]
+    database: str
+    api_key_env: str
+
+    @property
+    def where(self) -> str:
+        return f"books {self.database}"
+
+    def open(self, secrets) -> FakeSource:
+        return FakeSource(self.database, self.secret(secrets, "api_key_env").get_secret_value())
+
+
+FAKE = Adapter(system="fake", label="in-memory books", tenant=FakeTenant)

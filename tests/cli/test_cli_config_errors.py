@@ -8,6 +8,7 @@ import pytest
 
 from cliutil import write
 
+from adapters.registry import SYSTEMS
 from connector.config import load_config, load_secrets
 
 SECRET = "s3cr3t-Value-that-must-not-leak"
@@ -73,7 +74,7 @@ def test_given_a_0600_secrets_file_then_the_secret_is_read_from_it_as_a_secretst
     monkeypatch.delenv("RELANCE_TEST_ACME_KEY", raising=False)
     write(tmp_path / "secrets.env", f"RELANCE_TEST_ACME_KEY={SECRET}\n", mode=0o600)
     cfg = write(tmp_path / "relance.yaml", "secrets_file: secrets.env\n" + GOOD.lstrip("\n").replace("    ", "", 1))
-    dep = load_config(cfg)
+    dep = load_config(cfg, [a.tenant for a in SYSTEMS.values()])
     secrets = load_secrets(dep, dep.select(None))
     assert secrets["RELANCE_TEST_ACME_KEY"].get_secret_value() == SECRET
     assert SECRET not in repr(secrets) and SECRET not in str(secrets)
@@ -83,7 +84,7 @@ def test_given_the_environment_and_the_file_then_the_environment_wins(tmp_path, 
     monkeypatch.setenv("RELANCE_TEST_ACME_KEY", "from-the-environment")
     write(tmp_path / "secrets.env", f"RELANCE_TEST_ACME_KEY={SECRET}\n", mode=0o600)
     cfg = write(tmp_path / "relance.yaml", "secrets_file: secrets.env\n" + GOOD.lstrip("\n").replace("    ", "", 1))
-    dep = load_config(cfg)
+    dep = load_config(cfg, [a.tenant for a in SYSTEMS.values()])
     assert load_secrets(dep, dep.select(None))["RELANCE_TEST_ACME_KEY"].get_secret_value() == "from-the-environment"
 
 
@@ -127,13 +128,13 @@ def test_given_an_unknown_tenant_then_exit_2_listing_the_known_ones(tmp_path, re
 
 @pytest.mark.parametrize("tenant, expected", [
     ("realm_id: \"9130350000000000\"\n            client_id_env: RELANCE_TEST_QB_ID",
-     "a QuickBooks tenant needs client_secret_env (the app's keys)"),
+     "tenants[0].client_secret_env: Field required"),
     ("realm_id: \"acme-company\"\n            client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET",
      "tenants[0].realm_id: String should match pattern"),
     ("client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET",
-     "a QuickBooks tenant needs realm_id"),
+     "tenants[0].realm_id: Field required"),
     ("realm_id: \"913\"\n            client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET\n"
-     "            database: shop", "companies, database and login are for Odoo tenants"),
+     "            database: shop", "tenants[0].database: unknown key"),  # an Odoo key: QuickBooks' model has none
     ("realm_id: \"913\"\n            client_id_env: RELANCE_TEST_QB_ID\n            client_secret_env: RELANCE_TEST_QB_SECRET\n"
      "            environment: live", "tenants[0].environment: Input should be 'production' or 'sandbox'"),
 ])
@@ -154,7 +155,7 @@ def test_given_a_bad_quickbooks_tenant_then_exit_2_naming_the_key(tmp_path, rela
 def test_given_verify_tls_false_then_a_warning_is_logged(tmp_path, caplog):
     cfg = write(tmp_path / "relance.yaml", GOOD + "        verify_tls: false\n")
     with caplog.at_level(logging.WARNING, logger="relance.config"):
-        load_config(cfg)
+        load_config(cfg, [a.tenant for a in SYSTEMS.values()])
     assert "TLS certificate verification is DISABLED" in caplog.text
 
 

@@ -23,7 +23,7 @@ TUE = "2026-03-10"
 
 @pytest.fixture
 def books(monkeypatch):
-    monkeypatch.setitem(registry.SYSTEMS, "odoo", "fakesource:FakeSource")
+    monkeypatch.setitem(registry.SYSTEMS, "fake", fakesource.FAKE)
     monkeypatch.setenv("RELANCE_TEST_FAKE", "fake-secret-value")
     fakesource.BOOKS.clear()
     fakesource.BOOKS["alpha"] = fakesource.overdue_books(3)
@@ -35,10 +35,8 @@ def books(monkeypatch):
 def config(tmp_path, schedule="{interval_minutes: 0.005}"):
     tenants = "".join(f"""
           - name: {db}
-            system: odoo
-            url: http://127.0.0.1:1
+            system: fake
             database: {db}
-            login: relance
             api_key_env: RELANCE_TEST_FAKE
             schedule: {schedule}
     """ for db in ("alpha", "beta"))
@@ -107,7 +105,7 @@ def test_daemon_once_runs_each_tenant_and_logs_counts(tmp_path, relance, books, 
 
 def test_given_a_schedule_when_stopped_then_runs_never_overlap_nothing_is_doubled_and_exit_0(tmp_path, books, caplog):
     books["alpha"].write_delay = 0.05  # a run lasts longer than the interval: runs must not overlap
-    dep = load_config(config(tmp_path))
+    dep = load_config(config(tmp_path), [a.tenant for a in registry.SYSTEMS.values()])
     tenants = dep.select(None)
     stop = StopFlag()
     timer = threading.Timer(1.5, stop.event.set)
@@ -128,7 +126,7 @@ def test_given_a_schedule_when_stopped_then_runs_never_overlap_nothing_is_double
 
 def test_given_a_source_that_fails_then_the_daemon_reopens_it_for_the_next_run(tmp_path, books, caplog):
     books["alpha"].down = True
-    dep = load_config(config(tmp_path))
+    dep = load_config(config(tmp_path), [a.tenant for a in registry.SYSTEMS.values()])
     tenants = dep.select(["alpha"])
     stop = StopFlag()
     back = threading.Timer(0.6, lambda: setattr(books["alpha"], "down", False))
@@ -144,7 +142,7 @@ def test_given_a_source_that_fails_then_the_daemon_reopens_it_for_the_next_run(t
 
 def test_given_a_stop_request_during_a_run_then_it_stops_between_two_writes(tmp_path, books):
     books["alpha"].write_delay = 0.2
-    dep = load_config(config(tmp_path))
+    dep = load_config(config(tmp_path), [a.tenant for a in registry.SYSTEMS.values()])
     tenants = dep.select(["alpha"])
     stop = StopFlag()
     threading.Timer(0.3, stop.event.set).start()

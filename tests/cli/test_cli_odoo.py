@@ -18,7 +18,7 @@ from cliutil import relance_process, subprocess_env, write
 
 try:
     from adapters.odoo.client import OdooClient
-    from adapters.odoo.demo import demo_records
+    from adapters.demo.ledger import demo_records
     from adapters.odoo.emulator import OdooEmulator
     from adapters.odoo.source import OdooSource  # noqa: F401 - the adapter the CLI opens
 except ImportError as exc:  # pragma: no cover - while the adapter or emulator is being written

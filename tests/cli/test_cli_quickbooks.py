@@ -20,6 +20,7 @@ from cliutil import write
 
 from adapters.quickbooks.emulator import QuickBooksEmulator
 from adapters.quickbooks.webhook import signature
+from adapters.registry import SYSTEMS
 from connector.config import load_config, load_secrets
 from connector.daemon import StopFlag, serve
 from connector.keys import parse
@@ -148,7 +149,7 @@ def test_given_a_signed_webhook_then_the_daemon_runs_that_company_at_once_and_re
     assert relance("--config", cfg, "init").code == 0
     cust1, _ = add_customer_with_overdue_invoice(emu, "Garage Moreau", 20, "900.00")
 
-    dep = load_config(cfg)
+    dep = load_config(cfg, [a.tenant for a in SYSTEMS.values()])
     tenants = dep.select(None)
     secrets = load_secrets(dep, tenants, webhook=True)
     stop, ready = StopFlag(), threading.Event()
@@ -159,7 +160,8 @@ def test_given_a_signed_webhook_then_the_daemon_runs_that_company_at_once_and_re
         ready.set()
 
     worker = threading.Thread(target=serve, args=(tenants, secrets),
-                              kwargs={"as_of": AS_OF, "stop": stop, "webhook": dep.config.webhook, "on_ready": on_ready})
+                              kwargs={"as_of": AS_OF, "stop": stop, "webhook": dep.config.webhook, "on_ready": on_ready,
+                                      "webhook_app": SYSTEMS["quickbooks"].webhook})
     caplog.set_level(logging.INFO, logger="relance")
     worker.start()
     try:

@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).parents[1] / "connector" / "fixtures" / "rates"
 
 @pytest.fixture
 def books(monkeypatch):
-    monkeypatch.setitem(registry.SYSTEMS, "odoo", "fakesource:FakeSource")
+    monkeypatch.setitem(registry.SYSTEMS, "fake", fakesource.FAKE)
     monkeypatch.setenv("RELANCE_TEST_FAKE", "fake-secret-value")
     fakesource.BOOKS.clear()
     fakesource.BOOKS["alpha"] = fakesource.overdue_books(2)
@@ -34,13 +34,11 @@ def tenants(tmp_path):
     path = write(tmp_path / "relance.yaml", """
         tenants:
           - name: alpha
-            system: odoo
-            url: http://127.0.0.1:1
+            system: fake
             database: alpha
-            login: relance
             api_key_env: RELANCE_TEST_FAKE
     """)
-    dep = load_config(path)
+    dep = load_config(path, [a.tenant for a in registry.SYSTEMS.values()])
     chosen = dep.select(None)
     return chosen, load_secrets(dep, chosen)
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.odoo.demo import demo_records
+from adapters.demo.ledger import demo_records
 from adapters.quickbooks.client import Pacer
-from adapters.quickbooks.demo import load_demo
+from adapters.demo.quickbooks import load_demo
 from adapters.quickbooks.emulator import QuickBooksEmulator
 from adapters.quickbooks.mapping import load_mapping
 from adapters.quickbooks.read import MARKER, is_relance_line

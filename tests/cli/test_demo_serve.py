@@ -18,7 +18,7 @@ DAY = "2026-03-10"
 @pytest.fixture
 def served(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "demo", "--serve", "--as-of", DAY], cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "demo", "--serve", "--as-of", DAY], cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     for line in proc.stdout:  # blocks until the server says it is ready (or exits)
@@ -58,7 +58,7 @@ def test_given_a_relance_yaml_of_the_users_own_then_the_demo_refuses_to_overwrit
     own = tmp_path / "relance.yaml"
     own.write_text("tenants: []\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "connector.cli", "demo", "--serve", "--as-of", DAY], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", "demo", "--serve", "--as-of", DAY], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert f"{own}: exists and was not written by the demo" in proc.stderr

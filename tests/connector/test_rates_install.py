@@ -41,7 +41,7 @@ def guard(event, args):
         raise PermissionError(f"read-only install: {args[0]}")
 sys.addaudithook(guard)
 sys.argv = ["relance", *sys.argv[1:]]
-runpy.run_module("connector.cli", run_name="__main__")
+runpy.run_module("adapters.cli", run_name="__main__")
 """
 
 

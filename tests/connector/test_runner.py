@@ -8,7 +8,7 @@ from datetime import date
 
 from builders import customer, ledger, receivable
 
-from connector import run
+from connector.runner import run
 from connector.errors import ItemError, ItemSkipped, SourceUnavailable
 from connector.keys import parse, render
 from connector.models import Ledger, Operation, Rejection
@@ -18,7 +18,7 @@ from connector.protocol import Source
 TUE = date(2026, 3, 10)
 
 
-class MemorySource:
+class MemorySource(Source):
     """A source system kept in memory: history is what the markers of applied operations say."""
 
     def __init__(self, led: Ledger, fail: dict[str, Exception] | None = None):
@@ -48,8 +48,11 @@ def _ledger(n=3):
     return ledger(custs, recs)
 
 
-def test_memory_source_implements_the_protocol():
-    assert isinstance(MemorySource(_ledger()), Source)
+def test_given_a_source_that_keeps_no_lease_when_running_then_it_writes_and_warns(caplog):
+    src = MemorySource(_ledger())
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
+    assert src.writes == len(result.done) > 0
+    assert "this source keeps no lease" in caplog.text  # Source.claims() says None by default
 
 
 def test_given_dry_run_then_nothing_written():

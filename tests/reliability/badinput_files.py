@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.cli import main
+from adapters.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +60,11 @@ def run_cli(capsys, *argv: str) -> Outcome:
 
 
 def run_process(*argv: str, cwd: Path) -> Outcome:
-    """`python -m connector.cli` in a child process: what a user's terminal would show."""
+    """`python -m adapters.cli` in a child process: what a user's terminal would show."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env[KEY_ENV] = KEY_VALUE
-    proc = subprocess.run([sys.executable, "-m", "connector.cli", *argv], env=env, cwd=cwd, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "adapters.cli", *argv], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=120)
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from adapters.odoo.demo import demo_records
+from adapters.demo.ledger import demo_records
 from adapters.odoo.emulator import DropConnection, OdooEmulator
 from adapters.odoo.lease import MODEL as LEASE_MODEL
 from adapters.odoo.source import OdooSource

@@ -1,4 +1,4 @@
-"""The QuickBooks side of the crash and fault tests: the demo company (adapters/quickbooks/demo.py, the Odoo
+"""The QuickBooks side of the crash and fault tests: the demo company (adapters/demo/quickbooks.py, the Odoo
 demo's French SME) in the emulator, in this process on loopback; its state saved and restored, its clock moved
 on, and its books in a normal form two runs can be compared on: every object of every entity without Id,
 SyncToken and timestamps (objects made by the runs referred to by their content), plus the invoices emailed."""
@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from adapters.quickbooks.client import Pacer
-from adapters.quickbooks.demo import HOME, load_demo
+from adapters.demo.quickbooks import HOME, load_demo
 from adapters.quickbooks.emulator import QuickBooksEmulator
 from adapters.quickbooks.lease import PREFIX as LEASE_PREFIX
 from adapters.quickbooks.source import QuickBooksSource

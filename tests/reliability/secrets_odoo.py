@@ -26,7 +26,7 @@ def odoo_secrets() -> dict[str, str]:
 
 
 def odoo_emulators():
-    from adapters.odoo.demo import demo_records
+    from adapters.demo.ledger import demo_records
     from adapters.odoo.emulator import OdooEmulator
 
     v19 = OdooEmulator(version="19.0", db="demo")

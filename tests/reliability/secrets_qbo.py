@@ -49,7 +49,7 @@ def qbo_emulator(as_of: date = AS_OF, demo: bool = True):
     emu = QuickBooksEmulator(client_id=QBO_CLIENT_ID, client_secret=QBO_CLIENT_SECRET, company_name="Secrets SAS")
     emu.start()
     if demo:
-        from adapters.quickbooks.demo import load_demo
+        from adapters.demo.quickbooks import load_demo
 
         load_demo(emu, as_of)
     return emu

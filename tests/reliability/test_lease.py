@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.odoo.demo import demo_config, demo_records
+from adapters.demo.ledger import demo_records
 from adapters.odoo.emulator import READ_ONLY, OdooEmulator
 from adapters.odoo.lease import OdooClaims
 from adapters.odoo.source import OdooSource
@@ -40,6 +40,12 @@ def odoo_emulator() -> OdooEmulator:
                  email="relance@example.com")
     emu.start()
     return emu
+
+
+def demo_config(url: str) -> str:
+    return (f"tenants:\n  - name: demo\n    system: odoo\n    url: {url}\n    database: demo\n    companies: [1]\n"
+            f"    login: relance\n    api_key_env: {VAR}\n    policy: fr-b2b\n    protocol: json2\n"
+            f"    timezone: Europe/Paris\n")
 
 
 def source(emu: OdooEmulator) -> OdooSource:
@@ -102,7 +108,7 @@ def slow_writes(emu: OdooEmulator, seconds: float, on_write=None) -> None:
 def relance(cfg: Path, *args: str, settle: str = "0.5", ttl: str = "600", margin: str = "60") -> subprocess.Popen:
     env = {**os.environ, VAR: SECRET, "RELANCE_LEASE_SETTLE": settle, "RELANCE_LEASE_TTL": ttl,
            "RELANCE_LEASE_MARGIN": margin, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "connector.cli", "--config", str(cfg), *args,
+    return subprocess.Popen([sys.executable, "-m", "adapters.cli", "--config", str(cfg), *args,
                              "--as-of", AS_OF.isoformat()], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -113,7 +119,7 @@ def test_given_two_daemons_started_together_then_one_writes_the_other_skips_and_
         source(emu).init()
         slow_writes(emu, 0.004)
         cfg = tmp_path / "relance.yaml"
-        cfg.write_text(demo_config(emu.url, "19.0"), encoding="utf-8")
+        cfg.write_text(demo_config(emu.url), encoding="utf-8")
         first, second = relance(cfg, "daemon", "--once"), relance(cfg, "daemon", "--once")
         outs = [p.communicate(timeout=240) for p in (first, second)]
         codes = [first.returncode, second.returncode]
@@ -132,7 +138,7 @@ def test_given_a_holder_killed_mid_run_then_the_tenant_waits_its_lease_out_and_t
     try:
         source(emu).init()
         cfg = tmp_path / "relance.yaml"
-        cfg.write_text(demo_config(emu.url, "19.0"), encoding="utf-8")
+        cfg.write_text(demo_config(emu.url), encoding="utf-8")
         child: list[subprocess.Popen] = []
         killed = threading.Event()
 

@@ -410,7 +410,7 @@ def test_given_a_quickbooks_failure_then_a_clear_exit_code_and_no_secret(case, t
 
 def test_given_odoo_behind_a_self_signed_certificate_then_verified_by_default_and_disabled_only_by_verify_tls_false(
         tmp_path, cert, capsys, monkeypatch, sleeps):
-    from adapters.odoo.demo import demo_records
+    from adapters.demo.ledger import demo_records
     from adapters.odoo.emulator import OdooEmulator
 
     monkeypatch.setenv(KEY_VAR, ODOO_KEY)
@@ -620,6 +620,7 @@ def test_given_the_daemon_receiver_when_webhooks_come_signed_or_not_then_only_si
     import requests
 
     from connector import logs
+    from adapters.registry import SYSTEMS
     from connector.config import load_config, load_secrets
     from connector.daemon import StopFlag, serve
 
@@ -630,7 +631,7 @@ def test_given_the_daemon_receiver_when_webhooks_come_signed_or_not_then_only_si
     qbo_tokens(emu, token_file)
     text = Path(cfg).read_text().replace("interval_minutes: 60", 'cron: "0 7 1 1 *"')  # runs only when a webhook says so
     Path(cfg).write_text(text)
-    dep = load_config(cfg)
+    dep = load_config(cfg, [a.tenant for a in SYSTEMS.values()])
     tenants = dep.select(None)
     secrets = load_secrets(dep, tenants, webhook=True)
     for value in secrets.values():
@@ -638,6 +639,7 @@ def test_given_the_daemon_receiver_when_webhooks_come_signed_or_not_then_only_si
     stop, ready, holder = StopFlag(), threading.Event(), {}
     worker = threading.Thread(target=serve, args=(tenants, secrets), daemon=True,
                               kwargs={"as_of": AS_OF, "stop": stop, "webhook": dep.config.webhook,
+                                      "webhook_app": SYSTEMS["quickbooks"].webhook,
                                       "on_ready": lambda d: (holder.setdefault("d", d), ready.set())})
     capture = Capture()
     try:

@@ -14,7 +14,7 @@ def small():
 @pytest.fixture
 def relance(capsys):
     """relance("report", ...) -> (exit code, stdout, stderr), run in this process."""
-    from connector.cli import main
+    from adapters.cli import main
 
     def call(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -15,7 +15,7 @@ import pytest
 from pngread import read_png
 
 try:
-    from adapters.odoo.demo import demo_records
+    from adapters.demo.ledger import demo_records
     from adapters.odoo.emulator import OdooEmulator
 except ImportError as exc:  # pragma: no cover - while the adapter or emulator is being written
     pytest.skip(f"Odoo adapter or emulator not importable yet: {exc}", allow_module_level=True)
@@ -57,7 +57,7 @@ def report(relance, cfg, *extra):
 
 @pytest.fixture(scope="module")
 def doc(cfg):
-    from connector.cli import main
+    from adapters.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

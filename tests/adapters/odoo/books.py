@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from adapters.odoo.client import OdooClient
 from connector.models import Ledger
+from connector.protocol import Source
 
 _seq = itertools.count(1)
 
@@ -77,7 +78,7 @@ class Books:
         self.c.call("account.move.line", "write", ids=[line], vals={field: True})
 
 
-class Scoped:
+class Scoped(Source):
     """A Source that only sees the partners a test created (a real database holds other data too)."""
 
     def __init__(self, source, partners: list[int]):

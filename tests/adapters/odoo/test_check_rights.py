@@ -72,7 +72,7 @@ def test_given_the_daily_api_user_without_a_right_a_run_needs_then_that_right_fa
 
 
 def test_given_the_daily_api_user_when_running_relance_check_then_info_line_and_exit_0(odoo, tmp_path, monkeypatch):
-    from connector.cli import main
+    from adapters.cli import main
 
     secret = "relance-key" if odoo.protocol == "json2" else "relance-pw"
     cred = "api_key_env" if odoo.protocol == "json2" else "password_env"
@@ -81,7 +81,7 @@ def test_given_the_daily_api_user_when_running_relance_check_then_info_line_and_
                       f"{cred}: RIGHTS_SECRET, protocol: {odoo.protocol}, policy: fr-b2b}}\n")
     monkeypatch.setenv("RIGHTS_SECRET", secret)
     out = []
-    monkeypatch.setattr("connector.cli.say", lambda text="": out.append(text))
+    monkeypatch.setattr("connector.cli.setup.say", lambda text="": out.append(text))
     code = main(["--config", str(config), "check", "--as-of", "2026-03-10"])
     assert f"  info  read ir.model.data: {NOT_GRANTED}" in out
     assert not [line for line in out if "FAIL" in line]

@@ -11,7 +11,7 @@ import pytest
 from books import Books, Scoped, weekdays
 
 from adapters.odoo.source import OdooSource
-from connector import run
+from connector.runner import run
 from connector.keys import PREFIX
 from connector.policy import load_policy
 

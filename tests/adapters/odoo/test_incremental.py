@@ -10,7 +10,7 @@ import pytest
 from books import Books, Scoped
 
 from adapters.odoo.source import OdooSource
-from connector import run
+from connector.runner import run
 from connector.models import Ledger
 from connector.policy import load_policy
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from adapters.quickbooks.auth import TokenFile, Tokens
 from adapters.quickbooks.client import QuickBooksClient, quote, request_id
+from connector.protocol import Source
 
 _seq = itertools.count(1)
 
@@ -70,7 +71,7 @@ class Books:
                                               f"AttachableRef.EntityRef.value = {quote(customer)}", order_by="")
 
 
-class Scoped:
+class Scoped(Source):
     """A Source that only sees the customers a test created (a sandbox holds other data too)."""
 
     def __init__(self, source, customers: list[str]):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from qbo_books import Books, Scoped
 
-from connector import run
+from connector.runner import run
 from connector.keys import PREFIX, parse
 from connector.policy import load_policy
 

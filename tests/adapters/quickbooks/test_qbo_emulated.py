@@ -14,7 +14,7 @@ import pytest
 from qbo_books import Books, Scoped, new_emulator
 
 from adapters.quickbooks.client import request_id
-from connector import run
+from connector.runner import run
 from connector.keys import PREFIX, parse
 from connector.models import Operation
 from connector.policy import load_policy

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from connector import rate_update, rates
+from connector.cli.args import iso_date, percent
+from connector.cli.output import dump_json, say, table
+from connector.cli.tenants import use_config_rates
 
 _STATUS = {"updated": "updated", "current": "ok     ", "kept": "kept   ", "failed": "FAILED ", "by hand": "by hand"}
 
 
 def cmd_update(args) -> int:
-    from connector.cli import say, use_config_rates
-
     use_config_rates(args)
     directory, why = rates.user_dir()
     say(f"rates directory: {directory} ({why})")
@@ -26,8 +25,6 @@ def cmd_update(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from connector.cli import say, use_config_rates
-
     use_config_rates(args)
     o = rate_update.add(args.table, args.start, args.rate, args.source, today=date.today(),
                         covered_until=args.covered_until)
@@ -36,8 +33,6 @@ def cmd_add(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from connector.cli import dump_json, say, table, use_config_rates
-
     use_config_rates(args)
     shown = rate_update.show()
     directory, why = rates.user_dir()
@@ -54,39 +49,16 @@ def cmd_show(args) -> int:
     return 0
 
 
-def percent(text: str) -> Decimal:
-    """A rate as published, with a decimal point: a French "2,62" is refused rather than read as 262."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        hint = f" (write {text.replace(',', '.')} with a decimal point)" if "," in text else ""
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage{hint}") from None
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage")
-    return value
-
-
-def add_rates_parser(add) -> None:
-    """Registers `rates` with the CLI's `add(name, func, help, takes=…)`."""
-    from connector.cli import Parser, _globals, iso_date
-
+def add_parser(add, action) -> None:
     p = add("rates", None, "keep the reference-rate tables current (update, add, show)", takes=("config",),
             description="Reference rates (ECB, Bank of England, Bundesbank, French legal rate) are read from the "
                         "user rates directory\n(rates_dir: in relance.yaml, else $RELANCE_RATES_DIR, else the user "
                         "data directory) and from the\nshipped tables; per table the one covering the latest day wins.")
-    sub = p.add_subparsers(dest="rates_command", metavar="ACTION", parser_class=Parser, required=True)
-
-    def action(name: str, func, help: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help)
-        _globals(sp, suppress=True, takes=("config",))
-        sp.set_defaults(func=func, takes=("config",))
-        return sp
-
-    up = action("update", cmd_update, "fetch the tables from their publishers (ECB, Bank of England, Bundesbank) "
+    up = action(p, "update", cmd_update, "fetch the tables from their publishers (ECB, Bank of England, Bundesbank) "
                                       "into the user rates directory")
     up.add_argument("table", nargs="*", help=f"only these tables ({', '.join(rates.TABLES)})")
     up.add_argument("--timeout", type=float, default=20, help="seconds to wait for each publisher (default 20)")
-    ad = action("add", cmd_add, "record one published rate by hand (the French legal rate has no data service)")
+    ad = action(p, "add", cmd_add, "record one published rate by hand (the French legal rate has no data service)")
     ad.add_argument("table", choices=list(rates.TABLES), metavar="TABLE", help=", ".join(rates.TABLES))
     ad.add_argument("--from", dest="start", type=iso_date, required=True, metavar="YYYY-MM-DD",
                     help="the day the rate takes effect (1 January / 1 July for a half-year rate)")
@@ -94,5 +66,5 @@ def add_rates_parser(add) -> None:
     ad.add_argument("--source", required=True, metavar="URL", help="where it was published")
     ad.add_argument("--covered-until", type=iso_date, metavar="YYYY-MM-DD",
                     help="the last day the table is known complete (default: the half-year's end, or today)")
-    sh = action("show", cmd_show, "each table: last change, covered until, the file it is read from")
+    sh = action(p, "show", cmd_show, "each table: last change, covered until, the file it is read from")
     sh.add_argument("--json", action="store_true")

@@ -1,6 +1,5 @@
-"""The demo on QuickBooks Online: the French SME of the Odoo demo (`adapters.odoo.demo.demo_records`, the one
-source of the story) translated into QuickBooks entities and loaded into the bundled emulator, and
-`relance demo --system quickbooks` that runs on them.
+"""The demo on QuickBooks Online: the French SME of the demo ledger (`adapters.demo.ledger.demo_records`, the one
+source of the story) translated into QuickBooks entities and loaded into the bundled emulator.
 
 How the Odoo ledger becomes QuickBooks' (field names from Intuit's Accounting API reference, entities
 Customer, Term, Invoice, Payment, CreditMemo):
@@ -28,7 +27,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from adapters.odoo.demo import demo_records
+from adapters.demo.ledger import demo_records
 from adapters.quickbooks.mapping import load_mapping
 
 HOME = "EUR"
@@ -179,21 +178,6 @@ def load_demo(emulator, as_of: date, seed: int = 2026, suffix: str = "") -> dict
     return {"customers": len(customer), "invoices": len(invoice), "credit_memos": len(memo), "payments": len(payments)}
 
 
-# -- relance demo --system quickbooks -------------------------------------------------------------------
-
-DEMO_ID_VAR = "RELANCE_DEMO_QBO_CLIENT_ID"
-DEMO_KEY_VAR = "RELANCE_DEMO_QBO_CLIENT_SECRET"
-
-
-def demo_config(emulator) -> str:
-    """The deployment file the demo writes: what a real QuickBooks tenant looks like, pointed at the emulator."""
-    return (f"tenants:\n  - name: demo\n    system: quickbooks\n    realm_id: \"{emulator.realm_id}\"\n"
-            f"    environment: sandbox\n    url: {emulator.url}\n    discovery_url: {emulator.discovery_url}\n"
-            f"    client_id_env: {DEMO_ID_VAR}\n    client_secret_env: {DEMO_KEY_VAR}\n"
-            f"    token_file: .relance/demo.tokens.json\n    policy: fr-b2b\n"
-            f"    schedule: {{cron: \"0 7 * * 1-5\"}}\n    timezone: Europe/Paris\n")
-
-
 def written(emulator) -> dict[str, int]:
     """What Relance's writes left in the emulated company: notes with a marker, invoices carrying late-fee
     lines, separate penalty invoices, invoices emailed."""
@@ -205,112 +189,3 @@ def written(emulator) -> dict[str, int]:
                              for i in invoices),
             "penalty_invoices": sum(MARKER[1:] in str(i.get("PrivateNote") or "") for i in invoices),
             "sent": len(emulator.store.sent)}
-
-
-def serve_demo(as_of: date, folder, wait) -> int:
-    """`relance demo --system quickbooks --serve`: the emulator kept running, with a relance.yaml, its secrets
-    file and the token pair `relance quickbooks connect` would have stored, in `folder`."""
-    import secrets
-    from pathlib import Path
-
-    from adapters.quickbooks.auth import TokenFile, Tokens
-    from adapters.quickbooks.emulator import QuickBooksEmulator
-    from connector.cli import serve_files
-
-    client_secret = secrets.token_urlsafe(24)
-    emulator = QuickBooksEmulator(client_id="relance-demo", client_secret=client_secret, home_currency=HOME,
-                                  company_name="Relance Demo SAS")
-    url = emulator.start()
-    try:
-        load_demo(emulator, as_of)
-        TokenFile(Path(folder, ".relance", "demo.tokens.json")).save(Tokens(**emulator.issue_tokens()))
-        serve_files(folder, demo_config(emulator), {DEMO_ID_VAR: "relance-demo", DEMO_KEY_VAR: client_secret},
-                    f"QuickBooks Online emulator at {url} (company {emulator.realm_id})", as_of)
-        wait()
-        return 0
-    finally:
-        emulator.stop()
-
-
-def run_demo(as_of: date, verbose: int = 0) -> int:
-    """Start the QuickBooks emulator with the demo ledger, then init, plan, run (and plan again) with fr-b2b."""
-    import os
-    import secrets
-    import tempfile
-    from pathlib import Path
-
-    from adapters.quickbooks.auth import TokenFile, Tokens
-    from adapters.quickbooks.client import Pacer
-    from adapters.quickbooks.emulator import QuickBooksEmulator
-    from adapters.registry import open_source
-    from connector.cli import demo_again_lines, demo_plan_lines, demo_written_lines, say
-    from connector.config import load_config, load_secrets
-    from connector.logs import register_secret
-    from connector.policy import load_policy
-    from connector.progress import Progress
-    from connector.runner import run
-
-    client_secret = secrets.token_urlsafe(24)
-    register_secret(client_secret)
-    emulator = QuickBooksEmulator(client_id="relance-demo", client_secret=client_secret, home_currency=HOME,
-                                  company_name="Relance Demo SAS")
-    url = emulator.start()
-    previous = {v: os.environ.get(v) for v in (DEMO_ID_VAR, DEMO_KEY_VAR)}
-    try:
-        counts = load_demo(emulator, as_of)
-        with tempfile.TemporaryDirectory(prefix="relance-demo-") as tmp:
-            path = Path(tmp, "relance.yaml")
-            path.write_text(demo_config(emulator), encoding="utf-8")
-            tokens = emulator.issue_tokens()  # what `relance quickbooks connect` would have stored
-            for value in (tokens["access_token"], tokens["refresh_token"]):
-                register_secret(value)
-            TokenFile(Path(tmp, ".relance", "demo.tokens.json")).save(Tokens(**tokens))
-            os.environ[DEMO_ID_VAR], os.environ[DEMO_KEY_VAR] = "relance-demo", client_secret
-            dep = load_config(path)
-            tenant = dep.select(None)[0]
-            keys = load_secrets(dep, [tenant])
-            policy = load_policy(tenant.policy)
-            say(f"Relance demo: QuickBooks Online emulator at {url}, a French SME's receivables "
-                f"({counts['customers']} customers, {counts['invoices']} invoices, {counts['payments']} payments, "
-                f"{counts['credit_memos']} credit memos), policy {policy.name}, as of {as_of}")
-            say()
-            source = open_source(tenant, keys)
-            # Intuit allows 500 requests a minute per company; the emulator has no such limit, and pacing the
-            # demo's few hundred writes to it would only make it wait.
-            source.client.pacer = Pacer(per_minute=100_000, concurrent=10)
-            try:
-                setup = source.init()
-                for ln in demo_plan_lines(setup, run(source, policy, as_of, dry_run=True), verbose,
-                                          limit=None if verbose else 4):
-                    say(ln)
-                say()
-                bar = Progress("writing")
-                try:
-                    result = run(source, policy, as_of, dry_run=False, on_progress=bar)
-                finally:
-                    bar.close()
-                for ln in demo_written_lines(result, limit=None if verbose else 8, verbose=verbose):
-                    say(ln)
-                w = written(emulator)
-                say(f"== in QuickBooks now: {w['notes']} note(s) (Attachable) carrying a Relance marker, "
-                    f"{w['sent']} invoice email(s) sent by QuickBooks, {w['fee_lines']} invoice(s) with late-payment "
-                    f"lines, {w['penalty_invoices']} separate penalty invoice(s)")
-                if w["penalty_invoices"] and not w["fee_lines"]:
-                    say("   (today's charges are on invoices paid late, which QuickBooks has closed: each gets an "
-                        "invoice of its own; an open invoice gets its charges as lines once its customer reaches "
-                        "the formal notice, one level per run)")
-                for ln in demo_again_lines(run(source, policy, as_of, dry_run=True), "QuickBooks"):
-                    say(ln)
-            finally:
-                source.close()
-        say()
-        say("Next: connect your own QuickBooks company (see README.md, `relance quickbooks connect`), then "
-            "`relance check` and `relance plan`.")
-        return result.exit_code
-    finally:
-        emulator.stop()
-        for var, value in previous.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
