@@ -31,7 +31,7 @@ LAG = 0  # the bench's invoices were written seconds ago: a lag window of minute
 
 def seeded_emulator(n: int):
     from adapters.odoo.emulator import OdooEmulator
-    from adapters.odoo.emulator_ledger import base_records
+    from adapters.odoo.emulator.ledger import base_records
 
     emu = OdooEmulator(version="17.0", db="bench")
     records = base_records("17.0")

@@ -30,8 +30,7 @@ class RateMissing(RelanceError):
             text = f"no {table.label} is known for {day}: {table.path} starts on {table.days[0]}"
         else:
             text = (f"no {table.label} is known for {day}: table {table.name} ends on {table.covered_until} "
-                    f"(read from {table.path}); run `relance rates update`, or add the published rate with "
-                    f"`relance rates add {table.name} --from DATE --rate PERCENT --source URL`")
+                    f"(read from {table.path}); {table.remedy}")
         super().__init__(text)
 
     @property
@@ -39,8 +38,7 @@ class RateMissing(RelanceError):
         """What many items share: the same table ending on the same day."""
         if self.before_start:
             return f"no {self.table.label} known before {self.table.days[0]} ({self.table.path})"
-        return (f"no {self.table.label} known after {self.table.covered_until} ({self.table.path}) — "
-                f"run `relance rates update`")
+        return f"no {self.table.label} known after {self.table.covered_until} ({self.table.path}) — {self.table.remedy}"
 
 
 class SourceUnavailable(RelanceError):

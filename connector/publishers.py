@@ -241,6 +241,7 @@ def fetch_bundesbank(session: requests.Session, today: date, timeout: float) -> 
     return {"de_base": Fetched(rows, half_year_end(points[-1][0]), BBK_URL)}
 
 
+# The tables that have a publisher; the others (rates.TABLES[...].by_hand) are recorded by hand.
 PUBLISHERS = (
     Publisher("ECB Data Portal", ("ecb_mro",), fetch_ecb),
     Publisher("Bank of England database", ("boe_bank",), fetch_boe),

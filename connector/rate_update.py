@@ -99,7 +99,7 @@ def add(name: str, start: date, rate: Decimal, source: str, *, today: date,
                         "press release…)")
     if not rate.is_finite() or not Decimal(-50) <= rate <= Decimal(100):
         problems.append(f"--rate {rate}: not a percentage between -50 and 100")
-    half_year = rates.TABLES[name][2] == "half_year"
+    half_year = rates.TABLES[name].fixing == "half_year"
     if half_year and start != rates.half_year_start(start):
         problems.append(f"--from {start}: {current.label} is fixed per half-year: give YYYY-01-01 or YYYY-07-01")
     if start <= current.days[-1]:

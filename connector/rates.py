@@ -23,13 +23,23 @@ from pathlib import Path
 
 from connector.errors import ConfigError, RateMissing
 
-# name -> (shipped file, label, how often it changes). The user rates directory holds `<name>.csv`.
+
+@dataclass(frozen=True)
+class TableInfo:
+    file: str  # the shipped file (the user rates directory holds `<name>.csv`)
+    label: str
+    fixing: str  # "decision": changes at a committee's decision; "half_year": fixed for 1 January and 1 July
+    by_hand: bool = False  # no publisher serves it as data: recorded with `relance rates add`
+
+
 TABLES = {
-    "ecb_mro": ("ecb_mro.csv", "ECB main refinancing operations rate", "decision"),
-    "de_base": ("de_base_rate.csv", "Bundesbank Basiszinssatz", "half_year"),
-    "boe_bank": ("boe_bank_rate.csv", "Bank of England Bank Rate", "decision"),
-    "fr_legal_professional": ("fr_legal_rate.csv", "French legal interest rate (professional creditors)", "half_year"),
-    "fr_legal_individual": ("fr_legal_rate.csv", "French legal interest rate (individual creditors)", "half_year"),
+    "ecb_mro": TableInfo("ecb_mro.csv", "ECB main refinancing operations rate", "decision"),
+    "de_base": TableInfo("de_base_rate.csv", "Bundesbank Basiszinssatz", "half_year"),
+    "boe_bank": TableInfo("boe_bank_rate.csv", "Bank of England Bank Rate", "decision"),
+    "fr_legal_professional": TableInfo("fr_legal_rate.csv", "French legal interest rate (professional creditors)",
+                                       "half_year", by_hand=True),
+    "fr_legal_individual": TableInfo("fr_legal_rate.csv", "French legal interest rate (individual creditors)",
+                                     "half_year", by_hand=True),
 }
 ENV_VAR = "RELANCE_RATES_DIR"
 _configured: Path | None = None  # `rates_dir:` of the relance.yaml in use
@@ -71,6 +81,14 @@ class RateTable:
     def rows(self) -> list[tuple[date, Decimal, str]]:
         return list(zip(self.days, self.rates, self.sources))
 
+    @property
+    def remedy(self) -> str:
+        """The command that brings the rows published since `covered_until`."""
+        if TABLES[self.name].by_hand:
+            return (f"record the published rate with `relance rates add {self.name} --from DATE --rate PERCENT "
+                    f"--source URL` (the arrêté in the Journal officiel)")
+        return "run `relance rates update`"
+
 
 # -- where tables live ------------------------------------------------------------------------------
 
@@ -108,7 +126,7 @@ def candidates(name: str) -> list[RateTable]:
     mine = user_file(name)
     if mine.is_file():
         found.append(parse_table(mine, name))
-    found.append(parse_table(shipped_dir() / TABLES[name][0], name))
+    found.append(parse_table(shipped_dir() / TABLES[name].file, name))
     return found
 
 
@@ -184,7 +202,7 @@ def parse_text(text: str, path: Path, name: str) -> RateTable:
     if covered < rows[-1][0]:
         raise ConfigError(str(path), f"covered_until {covered} is before the last row ({rows[-1][0]})")
     return RateTable(
-        name=name, label=TABLES[name][1], path=path, days=tuple(r[0] for r in rows),
+        name=name, label=TABLES[name].label, path=path, days=tuple(r[0] for r in rows),
         rates=tuple(r[1] for r in rows), sources=tuple(r[2] for r in rows), covered_until=covered,
     )
 

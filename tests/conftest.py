@@ -44,3 +44,18 @@ def rates_dir(tmp_path, monkeypatch):
     yield folder
     monkeypatch.undo()
     rates.reload()
+
+
+# The slow lane: the reliability suite and the end-to-end runs on the emulators (tests/conftest.py marks them, so
+# that `pytest -m "not slow"` is the fast lane of everyday work; CI runs both).
+SLOW = ("reliability/", "cli/test_cli_odoo.py", "cli/test_cli_quickbooks.py", "cli/test_demo_quickbooks.py",
+        "cli/test_demo_serve.py", "cli/test_first_hour.py", "reports/test_cli_report.py", "reports/test_html_browser.py",
+        "adapters/odoo/test_contract.py", "adapters/odoo/test_incremental.py", "adapters/quickbooks/test_qbo_contract.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).parent
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(root).as_posix()
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

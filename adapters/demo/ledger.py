@@ -56,7 +56,7 @@ def _amount(rng: random.Random, lo: float, hi: float) -> float:
 
 
 def demo_records(as_of: date, seed: int = 2026, version: str = "17.0") -> dict[str, list[dict]]:
-    from adapters.odoo.emulator_ledger import base_records
+    from adapters.odoo.emulator.ledger import base_records
 
     rng = random.Random(seed)
     b = _Books(base_records(version))

@@ -24,7 +24,7 @@ def rate_check_lines(policy: Policy, today: date) -> list[str]:
         t, until = rates.table(name), known_until(rule, name)
         if until < today:
             out.append(f"  warn  rates: {t.label}{when} known up to {t.covered_until} ({t.path}): no interest can be "
-                       f"charged past {until}; run `relance rates update`")
+                       f"charged past {until}; {t.remedy}")
         else:
             out.append(f"  ok    rates: {t.label}{when} known up to {t.covered_until} ({t.path})")
     return out

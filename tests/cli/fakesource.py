@@ -35,6 +35,7 @@ class Books:
     opened: int = 0
     closed: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    on_write: object = None  # called after each write (with the write count): a test's hook, no clock involved
 
 
 BOOKS: dict[str, Books] = {}
@@ -88,7 +89,10 @@ class FakeSource(Source):
                     return "already"
                 b.notes.append(" ".join(render(h) for h in op.history()))
                 b.writes += 1
-                return f"note {len(b.notes)}"
+                written = b.writes
+            if b.on_write:
+                b.on_write(written)
+            return f"note {written}"
 
     def check(self) -> list[tuple[str, bool, str]]:
         return [("connect", not self.books.down, "fake"), ("read account.move.line", True, "allowed")]

@@ -363,3 +363,20 @@ def test_given_a_hand_edited_user_table_that_is_broken_then_an_error_names_the_f
     with pytest.raises(ConfigError) as exc:
         rates.table("ecb_mro")
     assert str(rates_dir / "ecb_mro.csv") in str(exc.value) and "decimal comma" in str(exc.value)
+
+
+def test_every_table_has_a_publisher_or_is_recorded_by_hand_never_both():
+    fetched = {t for pub in publishers.PUBLISHERS for t in pub.tables}
+    by_hand = {name for name, info in rates.TABLES.items() if info.by_hand}
+    assert fetched | by_hand == set(rates.TABLES) and not fetched & by_hand
+    assert set(publishers.BY_HAND) == by_hand
+
+
+def test_given_the_french_legal_rate_ending_then_the_remedy_is_adding_it_by_hand_not_an_update():
+    from connector.errors import RateMissing
+
+    t = rates.table("fr_legal_professional")
+    with pytest.raises(RateMissing) as exc:
+        t.on(t.covered_until + timedelta(days=1))
+    assert "relance rates add fr_legal_professional --from DATE" in str(exc.value)
+    assert "relance rates update" not in exc.value.cause

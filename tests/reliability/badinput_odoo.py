@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from adapters.odoo.emulator import OdooEmulator
-from adapters.odoo.emulator_ledger import base_records
+from adapters.odoo.emulator.ledger import base_records
 from adapters.odoo.source import OdooSource
 from connector import runner
 from connector.policy import Policy, load_policy

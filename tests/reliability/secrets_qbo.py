@@ -69,7 +69,7 @@ def qbo_tokens(emu, path: Path, *, expires_in: float = 3600, refresh: str | None
 
 def qbo_store_dump(emu) -> list[tuple[str, bytes | str]]:
     """Every object of the emulated company, the invoices it emailed, and every URL Relance called."""
-    from adapters.quickbooks.emulator_store import ENTITIES
+    from adapters.quickbooks.emulator.store import ENTITIES
 
     objects = {e: emu.objects(e) for e in ENTITIES}
     return [("QuickBooks objects", json.dumps(objects, default=str, ensure_ascii=False)),

@@ -9,14 +9,14 @@ import datetime as dt
 import json
 import shutil
 import socket
-import ssl
 import subprocess
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import requests
+
+from adapters.loopback import LoopbackServer
 
 # (method, path, raw request) -> (status, content type, body) to answer instead of forwarding, or None.
 Echo = Callable[[str, str, bytes], "tuple[int, str, bytes] | None"]
@@ -77,7 +77,7 @@ class Proxy:
         self.target, self.echo, self.tls = target.rstrip("/"), echo, tls
         self.seen: list[tuple[str, str]] = []
         self.echoed = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackServer | None = None
         self.url = ""
 
     def start(self) -> str:
@@ -111,23 +111,13 @@ class Proxy:
 
             do_GET = do_POST = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        scheme = "http"
-        if self.tls:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(*self.tls)
-            self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
-            scheme = "https"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                         name="secrets-proxy").start()
+        self._server = LoopbackServer(Handler, name="secrets-proxy", tls=self.tls)
+        self.url = self._server.start()
         return self.url
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
 

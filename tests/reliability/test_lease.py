@@ -20,6 +20,7 @@ import pytest
 
 from adapters.demo.ledger import demo_records
 from adapters.odoo.emulator import READ_ONLY, OdooEmulator
+from adapters.odoo.emulator.errors import DropConnection
 from adapters.odoo.lease import OdooClaims
 from adapters.odoo.source import OdooSource
 from connector.keys import parse
@@ -145,8 +146,9 @@ def test_given_a_holder_killed_mid_run_then_the_tenant_waits_its_lease_out_and_t
         def kill_at(n: int) -> None:
             if n == 40 and child:
                 os.kill(child[0].pid, signal.SIGKILL)
-                killed.set()
-                time.sleep(0.2)
+                child[0].wait()  # dead before its 40th write is served, which is then dropped unexecuted:
+                killed.set()     # what was written is settled when `communicate` returns (no clock involved)
+                raise DropConnection(after=False)
 
         slow_writes(emu, 0.0, on_write=kill_at)
         ttl = 4.0
@@ -269,7 +271,7 @@ def test_given_two_quickbooks_runs_at_once_then_one_is_refused_and_each_write_ha
 
 
 def test_given_the_release_fails_twice_then_it_is_tried_again_and_no_claim_is_left(tmp_path):
-    from adapters.odoo.emulator_errors import HTTPFault
+    from adapters.odoo.emulator.errors import HTTPFault
 
     emu = odoo_emulator()
     try:

@@ -41,7 +41,7 @@ def odoo(request):
         yield real
         return
     from adapters.odoo.emulator import OdooEmulator
-    from adapters.odoo.emulator_ledger import base_records
+    from adapters.odoo.emulator.ledger import base_records
 
     _, version, protocol = request.param.split("-")
     emu = OdooEmulator(version=version, db="contract", modules=("account", "mail", "account_debit_note"))

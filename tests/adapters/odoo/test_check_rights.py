@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from adapters.odoo.emulator import OdooEmulator
-from adapters.odoo.emulator_ledger import base_records
+from adapters.odoo.emulator.ledger import base_records
 from adapters.odoo.source import OdooSource
 
 NOT_GRANTED = "not granted (only `relance init` needs it; run init as an administrator)"

@@ -13,7 +13,7 @@ from adapters.odoo.emulator import (
     HTTPFault,
     OdooEmulator,
 )
-from adapters.odoo.emulator_ledger import FRANCE, INCOME, RECEIVABLE, base_records
+from adapters.odoo.emulator.ledger import FRANCE, INCOME, RECEIVABLE, base_records
 
 DB = "emu"
 

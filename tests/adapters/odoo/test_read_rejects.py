@@ -10,7 +10,7 @@ import yaml
 from books import Books
 
 from adapters.odoo.emulator import OdooEmulator
-from adapters.odoo.emulator_ledger import base_records
+from adapters.odoo.emulator.ledger import base_records
 from adapters.odoo.mapping import load_mapping, shipped_mapping_path
 from adapters.odoo.source import OdooSource
 from connector.errors import ConfigError

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from adapters.odoo import emulator_domain as dom
-from adapters.odoo.emulator_errors import AccessError, MissingError, UserError, ValidationError
-from adapters.odoo.emulator_schema import Model, build_schema
+import adapters.odoo.emulator.domain as dom
+from adapters.odoo.emulator.errors import AccessError, MissingError, UserError, ValidationError
+from adapters.odoo.emulator.schema import Model, build_schema
 
 _ORDER_RE = re.compile(r"^\s*([a-z0-9_]+(\.[a-z0-9_]+)?)(\s+(asc|desc))?(\s+nulls\s+(first|last))?\s*$", re.I)
 OPS = ("read", "write", "create", "unlink")

@@ -1,5 +1,5 @@
 """A QuickBooks Online emulator for the demo and end-to-end tests: a real HTTP server on loopback
-(ThreadingHTTPServer on port 0, in a thread) speaking the part of the Accounting API v3 the adapter uses.
+(adapters/loopback.py: port 0, in a thread) speaking the part of the Accounting API v3 the adapter uses.
 
 Endpoints: /v3/company/{realm}/ query, cdc, batch, {entity} (create, sparse update, ?operation=delete),
 {entity}/{id}, invoice/{id}/send, preferences, companyinfo/{realm}; Intuit's wrappers
@@ -20,32 +20,23 @@ import copy
 import json
 import re
 import secrets
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from adapters.loopback import LoopbackServer
 from adapters.quickbooks.client import dumps
-from adapters.quickbooks.emulator_query import QueryError, parse, run
-from adapters.quickbooks.emulator_store import ENTITIES, NAME_LISTS, Fault, Store
+from adapters.quickbooks.emulator.query import QueryError, parse, run
+from adapters.quickbooks.emulator.store import ENTITIES, NAME_LISTS, Fault, Store
 
 _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
 CDC_MAX = 1000
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        """A client that went away (killed, timed out) is no server error: nothing to print."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 class QuickBooksEmulator:
@@ -79,8 +70,7 @@ class QuickBooksEmulator:
         self._starts: deque[float] = deque()
         self._inflight = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self.url = ""
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -90,17 +80,13 @@ class QuickBooksEmulator:
         class Handler(_Handler):
             emulator = emu
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-emulator", daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = LoopbackServer(Handler, name="qbo-emulator")
+        self.url = self._server.start()
         return self.url
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     @property

@@ -18,8 +18,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from adapters.odoo.emulator_errors import UserError
-from adapters.odoo.emulator_orm import Call, add_days
+from adapters.odoo.emulator.errors import UserError
+from adapters.odoo.emulator.orm import Call, add_days
 
 INVOICES = ("out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt")
 SALE = ("out_invoice", "out_refund", "out_receipt")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from adapters.odoo.emulator_orm import Call, b64_size
+from adapters.odoo.emulator.orm import Call, b64_size
 
 
 def escape(text: str) -> str:

@@ -22,7 +22,7 @@ class Field:
     readonly: bool = False
     selection: list[tuple[str, str]] | None = None
     related: str | None = None            # dotted path, read through
-    compute: bool = False                 # value given by the emulator (emulator_orm.COMPUTES)
+    compute: bool = False                 # value given by the emulator (orm.COMPUTES)
     store: bool = True
     default: Any = None                   # value or callable(env) -> value
 

@@ -9,7 +9,7 @@ ids follow a fresh Odoo database where it matters (EUR = 1, USD = 2, France = 75
 
 from __future__ import annotations
 
-from adapters.odoo.emulator_schema import build_schema
+from adapters.odoo.emulator.schema import build_schema
 
 COMPANY = 1
 EUR, USD, GBP = 1, 2, 3

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from adapters.odoo.emulator_accounting import INVOICES, AccountingMixin
-from adapters.odoo.emulator_mail import MailMixin
-from adapters.odoo.emulator_orm import Store
+from adapters.odoo.emulator.accounting import INVOICES, AccountingMixin
+from adapters.odoo.emulator.mail import MailMixin
+from adapters.odoo.emulator.orm import Store
 
 
 def _thread_messages(model: str):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from adapters.odoo.emulator_errors import AccessError, not_found
-from adapters.odoo.emulator_orm import OPS
+from adapters.odoo.emulator.errors import AccessError, not_found
+from adapters.odoo.emulator.orm import OPS
 
 
 class MethodNotFound(AttributeError):

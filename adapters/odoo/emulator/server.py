@@ -1,7 +1,7 @@
 """An Odoo emulator for tests and demos: a real HTTP server on loopback speaking Odoo's external API.
 
     emu = OdooEmulator(version="17.0")            # "16.0", "17.0", "18.0", "19.0"; db="emulator"
-    emu.seed(base_records("17.0"))                # adapters.odoo.emulator_ledger
+    emu.seed(base_records("17.0"))                # adapters.odoo.emulator.ledger
     uid = emu.add_user(login="relance", password="pw", api_key="key-123")
     url = emu.start()                             # http://127.0.0.1:<port>
     ...
@@ -17,7 +17,7 @@ of None is committed and then, over XML-RPC, answered with Odoo's "cannot marsha
 
 Faults: `emu.fault_hook = f` with `f(protocol, model, method)` called before each object call; it may
 raise HTTPFault(status, body, after=False|True), DropConnection(after=False|True), an Odoo exception (UserError,
-AccessError...) or SerializationFailure, answered as described in emulator_errors. It runs outside the
+AccessError...) or SerializationFailure, answered as described in errors.py. It runs outside the
 emulator's lock: a hook that sleeps is a slow request, and other requests go on meanwhile, as in Odoo where
 each request has its own worker and transaction (a client that gave up on it may already be retrying).
 
@@ -27,7 +27,7 @@ read-only and succeeded: phase "committed" once its transaction is committed, be
 "answered" once the answer has left.
 
 Standalone: python -m adapters.odoo.emulator --port 8069 --version 17.0 [--seed file.json]
-(user relance / pw / API key key-123, on top of emulator_ledger.base_records).
+(user relance / pw / API key key-123, on top of ledger.base_records).
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ import threading
 import traceback
 import xmlrpc.client
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
-from adapters.odoo import emulator_methods as methods
-from adapters.odoo.emulator_errors import (  # noqa: F401  (re-exported for fault hooks)
+import adapters.odoo.emulator.methods as methods
+from adapters.loopback import LoopbackServer
+from adapters.odoo.emulator.errors import (  # noqa: F401  (re-exported for fault hooks)
     AccessDenied,
     AccessError,
     DropConnection,
@@ -63,8 +64,8 @@ from adapters.odoo.emulator_errors import (  # noqa: F401  (re-exported for faul
     unauthorized,
     unprocessable,
 )
-from adapters.odoo.emulator_orm import Call
-from adapters.odoo.emulator_store import OdooStore
+from adapters.odoo.emulator.orm import Call
+from adapters.odoo.emulator.store import OdooStore
 
 READ_ONLY = frozenset({"search", "search_read", "read", "search_count", "fields_get", "name_search", "default_get",
                        "check_access_rights", "has_access", "exists"})
@@ -73,15 +74,6 @@ _BEARER = re.compile(r"^bearer\s+(.+)$", re.I)
 
 class _Drop(Exception):
     pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        """A client that went away (killed, timed out) is no server error: nothing to print."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 class OdooEmulator:
@@ -101,8 +93,7 @@ class OdooEmulator:
         self.write_hook: Callable[[str, str, str, str], Any] | None = None
         self._lock = threading.RLock()
         self._local = threading.local()  # per handler thread: the write its current request committed
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self.url: str | None = None
 
     # -- setup ------------------------------------------------------------------------------------
@@ -173,19 +164,14 @@ class OdooEmulator:
     # -- server -----------------------------------------------------------------------------------
     def start(self) -> str:
         handler = type("Handler", (_Handler,), {"emu": self})
-        self._server = _Server((self.host, self.port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="odoo-emulator", daemon=True)
-        self._thread.start()
-        self.port = self._server.server_address[1]
-        self.url = f"http://{self.host}:{self.port}"
+        self._server = LoopbackServer(handler, host=self.host, port=self.port, name="odoo-emulator")
+        self.url = self._server.start()
+        self.port = self._server.port
         return self.url
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> "OdooEmulator":
@@ -496,7 +482,7 @@ _OperationalError.__name__ = _OperationalError.__qualname__ = "OperationalError"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from adapters.odoo.emulator_ledger import base_records
+    from adapters.odoo.emulator.ledger import base_records
 
     ap = argparse.ArgumentParser(prog="python -m adapters.odoo.emulator", description="Run the Odoo emulator.")
     ap.add_argument("--port", type=int, default=8069)
@@ -520,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Odoo {opts.version} emulator on {url} (db {opts.db!r}, login {opts.login!r}, API key {opts.api_key!r})",
           flush=True)
     try:
-        emu._thread.join()
+        threading.Event().wait()  # until Ctrl-C
     except KeyboardInterrupt:
         emu.stop()
     return 0
