@@ -16,10 +16,8 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from connector.money import check_currency
 
+# A follow-up action's channel; what each needs and does is in connector/channels.py.
 Channel = Literal["call_task", "email", "letter", "registered_letter", "agency_handoff", "credit_hold", "note"]
-CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
-# Channels that reach the customer and so count against the contact-frequency cap and quiet days.
-CONTACT_CHANNELS = frozenset({"call_task", "email", "letter", "registered_letter"})
 PenaltyKind = Literal["interest", "indemnity", "fee"]
 Currency = Annotated[str, AfterValidator(check_currency)]
 

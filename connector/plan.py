@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from connector.calendar import quiet_reason
 from connector.keys import make_key
-from connector.models import CONTACT_CHANNELS, Customer, Operation, Skip
+from connector import channels
+from connector.models import Customer, Operation, Skip
 from connector.charges import penalty_operations
 from connector.policy import Level, Policy
 from connector.reconcile import Account, Position, Reconciliation
@@ -50,31 +51,16 @@ def next_level(levels: tuple[Level, ...], p: Position, escalation: str, as_of: d
     return n
 
 
-def _available(channel: str, c: Customer) -> bool:
-    if channel == "email":
-        return c.has_email
-    if channel in ("letter", "registered_letter"):
-        return c.has_address
-    if channel == "call_task":
-        return c.has_phone
-    return True
-
-
 def resolve_channel(level: Level, c: Customer) -> tuple[str | None, str]:
     """The channel to use and a note on any fallback; None when a courtesy reminder cannot go out."""
-    if _available(level.channel, c):
+    if channels.available(level.channel, c):
         return level.channel, ""
     for alt in level.fallback:
-        if _available(alt, c):
-            return alt, f"; no {_need(level.channel)} on file, falls back to {alt}"
+        if channels.available(alt, c):
+            return alt, f"; no {channels.need(level.channel)} on file, falls back to {alt}"
     if level.offset < 0:
-        return None, f"no {_need(level.channel)} on file for a courtesy reminder"
-    return "call_task", f"; no {_need(level.channel)} nor fallback contact data on file: task to obtain it"
-
-
-def _need(channel: str) -> str:
-    return {"email": "email address", "letter": "postal address", "registered_letter": "postal address",
-            "call_task": "phone number"}.get(channel, channel)
+        return None, f"no {channels.need(level.channel)} on file for a courtesy reminder"
+    return channels.LAST_RESORT, f"; no {channels.need(level.channel)} nor fallback contact data on file: task to obtain it"
 
 
 def _due_date_order(p: Position) -> tuple:
@@ -161,7 +147,7 @@ def _listed(members: list[Position]) -> str:
 
 def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: date, quiet: str | None,
                     plan: Plan) -> list[Operation]:
-    contacts = [o for o in ops if o.channel in CONTACT_CHANNELS]
+    contacts = [o for o in ops if o.channel in channels.CONTACT]
     if not contacts:
         return ops
     if quiet:
@@ -170,7 +156,7 @@ def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: d
     else:
         since = as_of - _WINDOW
         recent = {h.key for h in acc.history
-                  if h.kind == "action" and h.channel in CONTACT_CHANNELS and since <= h.date <= as_of}
+                  if h.kind == "action" and h.channel in channels.CONTACT and since <= h.date <= as_of}
         room = max(0, policy.contact.max_per_7_days - len(recent))
         ranked = sorted(contacts, key=lambda o: (-(o.level or 0), o.key))
         postponed = {o.key for o in ranked[room:]}

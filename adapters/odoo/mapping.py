@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connector.channels import TaskChannel
 from connector.yamlfile import load_model
 
 
@@ -72,7 +73,7 @@ class OdooMapping(_Strict):
     module: str = Field(default="relance", pattern=r"^[a-z_][a-z0-9_]*$")
     receivables: Receivables = Receivables()
     customers: Customers = Customers()
-    activities: dict[Literal["call_task", "letter", "registered_letter", "agency_handoff"], XmlRef]
+    activities: dict[TaskChannel, XmlRef]
     email: Email = Email()
     note_subtype: str = "mail.mt_note"
     penalties: Penalties

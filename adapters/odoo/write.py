@@ -15,6 +15,7 @@ from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.mapping import OdooMapping
 from adapters.odoo.setup import Resolved
+from connector import channels
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
 from connector.letters import letter_pdf
@@ -22,8 +23,6 @@ from connector.models import Operation
 from connector.money import fmt
 from connector.templates import render as render_text
 
-TASK_CHANNELS = ("call_task", "letter", "registered_letter", "agency_handoff")
-LETTER_CHANNELS = ("letter", "registered_letter")
 
 
 def _id(value: str, what: str) -> int:
@@ -66,16 +65,16 @@ class Writer:
         text = render_text(op, self.company)
         token = search_token(op.key)
         done = []
-        if op.channel == "email":
+        if op.channel in channels.SENT:
             if not self._find_message(target, token, message_type="comment", exclude_marker=True):
                 body = text.html + f"<p><small>Ref. {token}</small></p>"
                 self._post(target, body, subtype=self.mapping.email.subtype, message_type="comment",
                            subject=text.subject, partner_ids=[_id(op.customer_id, "customer")])
             done.append(f"email '{text.subject}' sent through Odoo")
-        if op.channel in TASK_CHANNELS:
+        if op.channel in channels.TASKS:
             self._ensure_activity(op, target, token, text.subject, text.html)
             done.append(f"{op.channel.replace('_', ' ')} activity due {op.deadline}")
-        if op.channel in LETTER_CHANNELS and self.mapping.letters.attach_pdf:
+        if op.channel in channels.LETTERS and self.mapping.letters.attach_pdf:
             name = self._ensure_letter(op, target, token, text.subject, text.text)
             done.append(f"letter {name} attached")
         if op.channel == "credit_hold":

@@ -19,12 +19,14 @@ from adapters.quickbooks.errors import QuickBooksError, QuickBooksStaleObject
 from adapters.quickbooks.mapping import QuickBooksMapping
 from adapters.quickbooks.read import money, ref
 from adapters.quickbooks.setup import Resolved
+from connector import channels
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
 from connector.models import Operation
 from connector.templates import render as render_text
 
-NOTE_ONLY = ("call_task", "letter", "registered_letter", "agency_handoff", "credit_hold", "note")
+# QuickBooks sends e-mails only: every other channel is recorded as a note (and a worklist line for a task).
+NOTE_ONLY = frozenset(channels.CHANNELS) - channels.SENT
 STALE_TRIES = 4
 
 
@@ -113,10 +115,10 @@ class Writer:
     # -- actions ----------------------------------------------------------------------------------
     def _action(self, op: Operation) -> str:
         head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
-        if op.channel == "email":
+        if op.channel in channels.SENT:
             return f"{head}: {self._send(op)}"
         text = render_text(op, self.company)
-        if op.channel in ("call_task", "letter", "registered_letter", "agency_handoff"):
+        if op.channel in channels.TASKS:
             due = f" by {op.deadline}" if op.deadline else ""
             return f"{head}: to do{due} (worklist): {text.subject}\n{text.text}"
         if op.channel == "credit_hold":

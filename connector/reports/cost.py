@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from connector.models import CONTACT_CHANNELS, HistoryEntry, Operation, Receivable
+from connector import channels
+from connector.models import HistoryEntry, Operation, Receivable
 from connector.money import round_money
 
 from connector.reports.balances import ZERO
@@ -103,9 +104,9 @@ def reminders(history: list[HistoryEntry], planned: list[Operation], as_of: date
               currency: str) -> Reminders:
     seen: dict[str, str] = {}
     for h in history:
-        if h.kind == "action" and h.channel in CONTACT_CHANNELS and as_of - YEAR < h.date <= as_of:
+        if h.kind == "action" and h.channel in channels.CONTACT and as_of - YEAR < h.date <= as_of:
             seen[h.key] = h.channel
-    today = [op for op in planned if op.kind == "action" and op.channel in CONTACT_CHANNELS]
+    today = [op for op in planned if op.kind == "action" and op.channel in channels.CONTACT]
     by_channel: dict[str, int] = defaultdict(int)
     for ch in seen.values():
         by_channel[ch] += 1

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from connector.models import CONTACT_CHANNELS, Customer, HistoryEntry, Receivable
+from connector import channels
+from connector.models import Customer, HistoryEntry, Receivable
 
 from connector.reports.balances import ZERO, add_months, balance_at, month_ends, q2, receivables_at, sales_between
 
@@ -155,7 +156,7 @@ def first_reminders(history: list[HistoryEntry], items: dict[str, Receivable]) -
     """Per receivable id, the first day a reminder reached the customer about it while it was overdue."""
     first: dict[str, date] = {}
     for h in history:
-        if h.kind != "action" or h.channel not in CONTACT_CHANNELS:
+        if h.kind != "action" or h.channel not in channels.CONTACT:
             continue
         for rid in h.receivable_ids:
             r = items.get(rid)

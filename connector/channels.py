@@ -1,0 +1,54 @@
+"""The channels of a follow-up action, defined once: what contact data each needs, whether it reaches the
+customer (and so counts against the contact cap and quiet days), whether a person does it (a task), whether it
+is a posted document, whether the accounting system itself sends it. The planner and both writers read this;
+adding a channel is one entry here (and in `Channel`) plus its templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from connector.models import Channel, Customer
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    needs: Literal["email", "address", "phone"] | None  # the contact data the customer must have
+    contact: bool  # reaches the customer: counts against the contact cap, waits for a working day
+    task: bool  # done by a person (an activity in Odoo, a worklist line in QuickBooks)
+    letter: bool = False  # a document printed and posted (its PDF is attached)
+    sent: bool = False  # the accounting system sends it itself (an e-mail through Odoo or QuickBooks)
+
+
+CHANNELS: dict[str, ChannelInfo] = {
+    "email": ChannelInfo(needs="email", contact=True, task=False, sent=True),
+    "call_task": ChannelInfo(needs="phone", contact=True, task=True),
+    "letter": ChannelInfo(needs="address", contact=True, task=True, letter=True),
+    "registered_letter": ChannelInfo(needs="address", contact=True, task=True, letter=True),
+    "agency_handoff": ChannelInfo(needs=None, contact=False, task=True),
+    "credit_hold": ChannelInfo(needs=None, contact=False, task=False),
+    "note": ChannelInfo(needs=None, contact=False, task=False),
+}
+assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
+TaskChannel = Literal["call_task", "letter", "registered_letter", "agency_handoff"]  # an adapter maps each to a task
+
+CONTACT = frozenset(c for c, i in CHANNELS.items() if i.contact)
+TASKS = frozenset(c for c, i in CHANNELS.items() if i.task)
+assert TASKS == set(TaskChannel.__args__)  # type: ignore[attr-defined]
+LETTERS = frozenset(c for c, i in CHANNELS.items() if i.letter)
+SENT = frozenset(c for c, i in CHANNELS.items() if i.sent)
+# When neither a level's channel nor its fallbacks can reach the customer: a task to obtain the contact data.
+LAST_RESORT = "call_task"
+_NEED_WORDS = {"email": "email address", "address": "postal address", "phone": "phone number"}
+
+
+def available(channel: str, c: Customer) -> bool:
+    """Whether the customer has the contact data `channel` needs."""
+    needs = CHANNELS[channel].needs
+    return {"email": c.has_email, "address": c.has_address, "phone": c.has_phone}.get(needs, True)
+
+
+def need(channel: str) -> str:
+    """What `channel` needs, in words ("postal address")."""
+    needs = CHANNELS[channel].needs
+    return _NEED_WORDS[needs] if needs else channel
