@@ -1,7 +1,7 @@
 """Statutory late-payment rules per jurisdiction, declared in `mappings/jurisdictions.yaml`.
 
 The YAML names a reference rate table, how it is fixed, the margin, the fixed indemnity tiers and
-the limitation period: law as data. The computation lives in `connector.penalties`.
+the limitation period: law as data. The arithmetic lives in `connector.interest`, the decisions in `connector.penalties`.
 """
 
 from __future__ import annotations

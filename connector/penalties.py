@@ -1,113 +1,199 @@
-"""Late-payment interest, day by day on the amount actually outstanding, and fixed indemnities.
-
-A day d accrues interest on the base still unpaid at the start of d (a settlement dated s lowers the
-base from s + 1: the period [due, s] counts s - due days at the old base). Periods split at every
-settlement, at every rate change (half-years where the rate is fixed per half-year) and at year ends
-for actual/actual. Nothing is rounded here: the caller rounds once per charge.
+"""Which penalties to charge: for a run, interest for the days not yet charged, the fixed indemnity once per
+invoice, contractual fees by count (history says what was already charged, so a repeated run charges only what
+is new; one penalty operation per late invoice and currency); for `relance penalty`, the charge of one invoice.
+The arithmetic of interest is `connector.interest`'s.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
 
+from connector.errors import RateMissing
+from connector.interest import DayCount, interest_periods, total
 from connector.jurisdictions import InterestRule, Jurisdiction
-from connector.models import InterestPeriod, Settlement
-from connector.money import round_money
-from connector.rates import fixing_date_before, half_year_end, half_year_start, table
-
-DayCount = Literal["actual/365", "actual/360", "actual/actual"]
-_HUNDRED = Decimal(100)
-ONE_DAY = timedelta(days=1)
+from connector.keys import make_key
+from connector.models import InterestPeriod, Operation, PenaltyLine, Settlement, Skip
+from connector.money import quantum, round_money
+from connector.policy import Policy
+from connector.reconcile import Account, Position
 
 
-def annual_rate(rule: InterestRule, day: date, interest_start: date, contract_rate: Decimal | None = None) -> Decimal:
-    """Annual rate in percent that applies to accrual day `day`."""
-    if rule.fixing == "start_of_delay":
-        reference = table(rule.reference).on(fixing_date_before(interest_start + ONE_DAY))
-    else:
-        reference = table(rule.reference).on(half_year_start(day))
-    statutory = reference + rule.margin
-    if contract_rate is None:
-        return statutory
-    if rule.contractual_floor_table is None:
-        return contract_rate
-    floor = table(rule.contractual_floor_table).on(half_year_start(day)) * rule.contractual_floor_multiple
-    return max(contract_rate, floor)
+def _charged(acc: Account):
+    """What history says was charged: interest up to which day and how many fees per receivable,
+    and the invoices whose fixed indemnity was charged."""
+    interest_until: dict[str, date] = {}
+    indemnity_invoices: set[str] = set()
+    fees: dict[str, int] = defaultdict(int)
+    invoice_of = None
+    until, indemnity = interest_until.get, indemnity_invoices.add
+    for h in acc.history:
+        if h.kind != "penalty":
+            continue
+        kind = h.penalty
+        if kind == "interest":
+            if end := h.period_end:
+                for rid in h.receivable_ids:
+                    prev = until(rid)
+                    if prev is None or end > prev:
+                        interest_until[rid] = end
+        elif kind == "indemnity":
+            if invoice := h.invoice_id:
+                indemnity(invoice)
+                continue
+            if invoice_of is None:  # markers written before they carried the invoice
+                invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
+            indemnity_invoices.update(invoice_of.get(rid, f"?{rid}") for rid in h.receivable_ids)
+        elif kind == "fee":
+            for rid in h.receivable_ids:
+                fees[rid] += 1
+    return interest_until, indemnity_invoices, fees
 
 
-def known_until(rule: InterestRule, table_name: str | None = None) -> date:
-    """The last accrual day whose rate `table_name` (default: the rule's reference) can give: with a rate fixed
-    per half-year, the end of the half-year whose first day the table covers."""
-    covered = table(table_name or rule.reference).covered_until
-    return half_year_end(covered) if rule.fixing == "half_year" else covered
+def _notice_dates(acc: Account) -> dict[str, date]:
+    notice_levels = {i for i, lv in enumerate(acc.segment.levels, 1) if lv.formal_notice}
+    dates: dict[str, date] = {}
+    for h in acc.history:
+        if h.kind == "action" and h.level in notice_levels:
+            for rid in h.receivable_ids:
+                if rid not in dates or h.date < dates[rid]:
+                    dates[rid] = h.date
+    return dates
 
 
-def _denominator(day_count: DayCount, year: int) -> int:
-    if day_count == "actual/360":
-        return 360
-    if day_count == "actual/actual":
-        return 366 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 365
-    return 365
+def _interest_line(p: Position, policy: Policy, rule: InterestRule, start: date, end: date, istart: date,
+                   final: bool, skipped: list[Skip]) -> PenaltyLine | None:
+    r = p.receivable
+    pen = policy.penalties
+    periods = interest_periods(
+        r.amount, r.settlements, start, end, rule, interest_start=istart,
+        contract_rate=r.contract_rate if r.contract_rate is not None else pen.contractual_rate,
+        day_count=pen.day_count,
+    )
+    amount = round_money(total(periods), r.currency)
+    if amount < max(pen.min_charge, quantum(r.currency)):
+        if amount > 0:
+            later = "; never charged (paid)" if final else "; charged once it reaches it"
+            skipped.append(Skip(customer_id=r.customer_id, record=f"invoice {r.number}",
+                                reason=f"interest {amount} {r.currency} below the minimum charge {pen.min_charge}{later}"))
+        return None
+    rates = sorted({p.rate for p in periods})
+    rate_text = " / ".join(f"{x.normalize():f} %" for x in rates)
+    return PenaltyLine(
+        kind="interest", receivable_id=r.id, invoice_number=r.number, amount=amount, currency=r.currency,
+        period_start=start, period_end=end, periods=tuple(periods),
+        description=f"Late-payment interest on {r.number} (due {r.due_date}), {start} to {end}, {rate_text}",
+    )
 
 
-def _cut_points(start: date, end: date, rule: InterestRule, day_count: DayCount, settlements: Iterable[Settlement]) -> list[date]:
-    """Dates c in (start, end) where a period ends (accrual days after c differ in base, rate or year)."""
-    cuts = {s.date for s in settlements if start < s.date < end}
-    if rule.fixing == "half_year" or day_count == "actual/actual":
-        year = start.year
-        while date(year, 1, 1) <= end:
-            for c in (date(year, 6, 30), date(year, 12, 31)):
-                if start < c < end and (rule.fixing == "half_year" or c.month == 12):
-                    cuts.add(c)
-            year += 1
-    return sorted(cuts)
+def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict[str, int] | None = None,
+                       ) -> tuple[list[Operation], list[Skip], list[Skip]]:
+    """`reaching`: the level each receivable reaches through this plan's own actions."""
+    pen, c = policy.penalties, acc.customer
+    ops: list[Operation] = []
+    skipped: list[Skip] = []
+    errors: list[Skip] = []
+    fee = pen.fee
+    if not (pen.interest or pen.indemnity or fee):
+        return ops, skipped, errors
+    rules = policy.rules
+    rule = rules.interest if pen.interest else None
+    ind = rules.indemnity if pen.indemnity else None
+    if rule is None and ind is None and not fee:
+        return ops, skipped, errors
+    from_level = pen.from_level
+    on_paid_late = pen.on_paid_late
+    lookback = pen.paid_late_lookback_days
+    every_days = pen.every_days
+    from_due = rule is not None and rule.starts == "day_after_due"
+    charged = None  # what history says was charged, read once the first item may be charged
+    failed: set[str] = set()  # invoices whose interest cannot be computed: none of their charges is written
+    lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
+    for p in acc.positions:
+        status = p.status
+        if status == "overdue":
+            if p.hold:
+                continue
+            r = p.receivable
+            if r.is_penalty:
+                continue
+            level = p.done_level
+            if reaching:
+                now = reaching.get(r.id, 0)
+                if now > level:
+                    level = now
+            if level < from_level:
+                continue
+            end, final = as_of, False
+        elif status == "paid" and on_paid_late and p.days_late > 0:
+            r = p.receivable
+            if p.hold or r.is_penalty:
+                continue
+            end = p.paid_on
+            if not (end and end > r.due_date and (as_of - end).days <= lookback):
+                continue
+            final = True
+        else:
+            continue
+        if charged is None:
+            interest_until, indemnity_done, fee_count = charged = _charged(acc)
+            notices = _notice_dates(acc) if rule is not None and not from_due else {}
+        if rule is not None:
+            istart = r.due_date if from_due else notices.get(r.id)
+            last = interest_until.get(r.id)
+            start = (istart if istart >= last else last) if (istart and last) else istart
+            if start is not None and end > start and (final or last is None or (end - start).days >= every_days):
+                try:
+                    line = _interest_line(p, policy, rule, start, end, istart, final, skipped)
+                except RateMissing as exc:  # nothing is charged on this invoice until its rate is known
+                    if r.invoice_id not in failed:
+                        failed.add(r.invoice_id)
+                        errors.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc),
+                                           cause=exc.cause))
+                    line = None
+                if line:
+                    lines[(r.invoice_id, r.currency)].append(line)
+        if ind is not None and r.invoice_id not in indemnity_done:
+            indemnity_done.add(r.invoice_id)  # once per invoice, whichever installment is late first
+            debt = sum((q.receivable.amount for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
+            if len(ind.tiers) > 1 and r.currency != ind.currency:
+                skipped.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=(
+                    f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
+            else:
+                amount = ind.amount_for(debt)
+                lines[(r.invoice_id, ind.currency)].append(PenaltyLine(
+                    kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=amount,
+                    currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}"))
+        if fee and p.status == "overdue":
+            late = p.days_late - fee.grace_days
+            due_count = 0 if late <= 0 else (1 if fee.every_days is None else 1 + (late - 1) // fee.every_days)
+            if fee.max_count:
+                due_count = min(due_count, fee.max_count)
+            for k in range(fee_count.get(r.id, 0) + 1, due_count + 1):
+                on = r.due_date + timedelta(days=fee.grace_days + 1 + (k - 1) * (fee.every_days or 0))
+                amount = round_money(fee.flat + r.open_amount * fee.percent / 100, r.currency)
+                if amount > 0:
+                    lines[(r.invoice_id, r.currency)].append(PenaltyLine(
+                        kind="fee", receivable_id=r.id, invoice_number=r.number, amount=amount, currency=r.currency,
+                        period_start=on, period_end=on, description=f"Late fee {k} on {r.number} ({on})"))
 
-
-def interest_periods(
-    amount: Decimal,
-    settlements: Sequence[Settlement],
-    start: date,
-    end: date,
-    rule: InterestRule,
-    *,
-    interest_start: date | None = None,
-    contract_rate: Decimal | None = None,
-    day_count: DayCount = "actual/365",
-) -> list[InterestPeriod]:
-    """Interest on `amount` less settlements for the accrual days in (start, end].
-
-    `interest_start` is the day interest began to run (the due date, or the formal notice): it fixes
-    the UK reference rate; `start` may be later when part of the delay was already charged.
-    """
-    if end <= start:
-        return []
-    interest_start = interest_start or start
-    periods: list[InterestPeriod] = []
-    ordered = sorted(settlements, key=lambda s: s.date)
-    paid_before = sum((s.amount for s in ordered if s.date < start + ONE_DAY), Decimal(0))
-    upcoming = [s for s in ordered if s.date >= start + ONE_DAY]
-    lo = start
-    for hi in [*_cut_points(start, end, rule, day_count, ordered), end]:
-        first_day = lo + ONE_DAY
-        while upcoming and upcoming[0].date < first_day:
-            paid_before += upcoming.pop(0).amount
-        base = amount - paid_before
-        if base > 0:
-            days = (hi - lo).days
-            rate = annual_rate(rule, first_day, interest_start, contract_rate)
-            value = base * rate / _HUNDRED * days / _denominator(day_count, first_day.year)
-            periods.append(InterestPeriod(start=lo, end=hi, days=days, base=base, rate=rate, amount=value))
-        lo = hi
-    return periods
-
-
-def total(periods: Iterable[InterestPeriod]) -> Decimal:
-    return sum((p.amount for p in periods), Decimal(0))
+    for (invoice_id, currency), group in sorted(lines.items()):
+        if invoice_id in failed:
+            continue
+        parts = [(ln.kind, ln.receivable_id, ln.period_end) for ln in group]
+        amount = sum((ln.amount for ln in group), Decimal(0))
+        number = group[0].invoice_number
+        ops.append(Operation(
+            key=make_key("penalty", invoice_id, currency, *parts), kind="penalty", as_of=as_of, customer_id=c.id,
+            customer_name=c.name, target="invoice", target_id=invoice_id, lang=c.lang, collector=c.collector,
+            lines=tuple(group), currency=currency, amount=amount,
+            reason=f"{rules.name} penalties on {number}: " + "; ".join(
+                f"{ln.kind} {ln.amount} {ln.currency}" for ln in group),
+        ))
+    return ops, skipped, errors
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from connector.calendar import quiet_reason
 from connector.keys import make_key
 from connector import channels
 from connector.models import Customer, Operation, Skip
-from connector.charges import penalty_operations
+from connector.penalties import penalty_operations
 from connector.policy import Level, Policy
 from connector.reconcile import Account, Position, Reconciliation
 

@@ -10,7 +10,7 @@ from connector.calendar import quiet_reason
 from connector.cli.output import failure_lines, plan_lines, say, written_summary
 from connector.daemon import StopFlag
 from connector.errors import RelanceError
-from connector.penalties import known_until
+from connector.interest import known_until
 from connector.policy import load_policy
 from connector.progress import Progress
 from connector.reports.aging import aged_balance, totals

@@ -1,4 +1,4 @@
-"""`relance penalty`: the late-payment charge of one invoice, period by period (connector.penalties computes)."""
+"""`relance penalty`: the late-payment charge of one invoice, period by period (connector.penalties and connector.interest compute)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from connector import rates
 from connector.cli.output import say
 from connector.cli.tenants import for_each_tenant
 from connector.daemon import today_in
-from connector.penalties import known_until
+from connector.interest import known_until
 from connector.policy import Policy, load_policy
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 from connector.cli.demo import demo_day, demo_day_reason
-from connector.penalties import known_until
+from connector.interest import known_until
 from connector.policy import load_policy
 
 

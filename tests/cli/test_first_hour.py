@@ -10,7 +10,7 @@ from pathlib import Path
 import responses
 
 from connector import publishers
-from connector.penalties import known_until
+from connector.interest import known_until
 from connector.policy import load_policy
 
 FIXTURES = Path(__file__).parents[1] / "connector" / "fixtures" / "rates"

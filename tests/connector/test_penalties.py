@@ -15,7 +15,7 @@ from connector import jurisdictions
 from connector.errors import RateMissing
 from connector.models import Settlement
 from connector.money import round_money
-from connector.penalties import interest_periods, total
+from connector.interest import interest_periods, total
 from connector.plan import make_plan
 from connector.policy import load_policy
 from connector.rates import fixing_date_before

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from connector import jurisdictions
 from connector.models import HistoryEntry, Settlement
-from connector.penalties import interest_periods, total
+from connector.interest import interest_periods, total
 from connector.plan import make_plan
 from connector.policy import load_policy
 from connector.reconcile import reconcile

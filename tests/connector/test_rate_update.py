@@ -17,7 +17,7 @@ import requests
 import responses
 
 from connector import publishers, rate_update, rates
-from connector.penalties import interest_periods
+from connector.interest import interest_periods
 from connector.jurisdictions import get as jurisdiction
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rates"
