@@ -239,7 +239,17 @@ class Operation:
 
 
 class Skip(Frozen):
-    """Something not done now, and why: postponed, held, or failed to compute."""
+    """Something not done now, and why: postponed, held, declined. Not an error (exit code 0)."""
+
+    customer_id: str
+    record: str
+    reason: str
+    key: str | None = None
+
+
+class Failure(Frozen):
+    """Something that should have been done and could not be (exit code 1): a charge whose rate is not published,
+    a write the system refused."""
 
     customer_id: str
     record: str

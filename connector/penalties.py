@@ -16,7 +16,7 @@ from connector.errors import RateMissing
 from connector.interest import DayCount, interest_periods, total
 from connector.jurisdictions import InterestRule, Jurisdiction
 from connector.keys import make_key
-from connector.models import InterestPeriod, Operation, PenaltyLine, Settlement, Skip
+from connector.models import Failure, InterestPeriod, Operation, PenaltyLine, Settlement, Skip
 from connector.money import quantum, round_money
 from connector.policy import Policy
 from connector.reconcile import Account, Position
@@ -90,12 +90,12 @@ def _interest_line(p: Position, policy: Policy, rule: InterestRule, start: date,
 
 
 def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict[str, int] | None = None,
-                       ) -> tuple[list[Operation], list[Skip], list[Skip]]:
+                       ) -> tuple[list[Operation], list[Skip], list[Failure]]:
     """`reaching`: the level each receivable reaches through this plan's own actions."""
     pen, c = policy.penalties, acc.customer
     ops: list[Operation] = []
     skipped: list[Skip] = []
-    errors: list[Skip] = []
+    errors: list[Failure] = []
     fee = pen.fee
     if not (pen.interest or pen.indemnity or fee):
         return ops, skipped, errors
@@ -151,8 +151,8 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
                 except RateMissing as exc:  # nothing is charged on this invoice until its rate is known
                     if r.invoice_id not in failed:
                         failed.add(r.invoice_id)
-                        errors.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc),
-                                           cause=exc.cause))
+                        errors.append(Failure(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc),
+                                              cause=exc.cause))
                     line = None
                 if line:
                     lines[(r.invoice_id, r.currency)].append(line)

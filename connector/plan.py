@@ -15,7 +15,7 @@ from decimal import Decimal
 from connector.calendar import quiet_reason
 from connector.keys import make_key
 from connector import channels
-from connector.models import Customer, Operation, Skip
+from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
 from connector.policy import Level, Policy
 from connector.reconcile import Account, Position, Reconciliation
@@ -28,7 +28,7 @@ class Plan:
     as_of: date
     operations: list[Operation] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
-    errors: list[Skip] = field(default_factory=list)
+    errors: list[Failure] = field(default_factory=list)
     quiet: str | None = None  # why the as-of date is a day without contact, if it is
 
 

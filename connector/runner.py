@@ -18,7 +18,7 @@ from datetime import date
 
 from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
 from connector.lease import MARGIN, SETTLE, TTL, Lease
-from connector.models import Ledger, Operation, Skip
+from connector.models import Failure, Ledger, Operation, Skip
 from connector.plan import Plan, add_orphans, new_plan, plan_account
 from connector.policy import Policy
 from connector.protocol import Source
@@ -43,7 +43,7 @@ class RunResult:
     plan: Plan
     done: list[Done] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
-    failed: list[Skip] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
     unreachable: bool = False
     stopped: bool = False
 
@@ -57,16 +57,16 @@ class RunResult:
         return {"planned": len(self.plan.operations), "done": len(self.done), "skipped": len(self.skipped),
                 "failed": len(self.failed)}
 
-    def failures(self) -> list[tuple[str | None, list[Skip]]]:
+    def failures(self) -> list[tuple[str | None, list[Failure]]]:
         """The failures by shared cause (a rate table that ends), largest group first, then one group per
         failure without a cause; an item (record, reason) is listed once."""
         return group_by_cause(self.failed)
 
 
-def group_by_cause(items: list[Skip]) -> list[tuple[str | None, list[Skip]]]:
+def group_by_cause(items: list[Failure]) -> list[tuple[str | None, list[Failure]]]:
     seen: set[tuple[str, str]] = set()
-    groups: dict[str, list[Skip]] = {}
-    single: list[tuple[str | None, list[Skip]]] = []
+    groups: dict[str, list[Failure]] = {}
+    single: list[tuple[str | None, list[Failure]]] = []
     for item in items:
         if (item.record, item.reason) in seen:
             continue
@@ -176,7 +176,7 @@ def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Leas
             pending = []
             break
         if result.unreachable:
-            result.failed.append(Skip(customer_id=op.customer_id, record=describe(op), reason="source unreachable", key=op.key))
+            result.failed.append(Failure(customer_id=op.customer_id, record=describe(op), reason="source unreachable", key=op.key))
             continue
         if batching is not None and batching.batchable(op):
             pending.append(op)
@@ -189,7 +189,7 @@ def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Leas
             on_progress(i, total)
     if pending:
         if result.unreachable:
-            result.failed.extend(Skip(customer_id=o.customer_id, record=describe(o), reason="source unreachable", key=o.key)
+            result.failed.extend(Failure(customer_id=o.customer_id, record=describe(o), reason="source unreachable", key=o.key)
                                  for o in pending)
         else:
             _apply_batch(batching, pending, result)
@@ -223,16 +223,16 @@ def _apply_batch(source: Source, ops: list[Operation], result: RunResult) -> Non
 
 def _record(op: Operation, exc: Exception, result: RunResult) -> None:
     """A write that did not happen, as a skip (declined), a failure, or the end of the source."""
-    where = Skip(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key)
+    what = dict(customer_id=op.customer_id, record=describe(op), reason=str(exc), key=op.key)
     if isinstance(exc, ItemSkipped):
-        result.skipped.append(where)
+        result.skipped.append(Skip(**what))
     elif isinstance(exc, SourceUnavailable):
         result.unreachable = True
-        result.failed.append(where)
+        result.failed.append(Failure(**what))
     elif isinstance(exc, RelanceError):
-        result.failed.append(where)
+        result.failed.append(Failure(**what))
     else:  # a bug: logged with its type, the traceback only with -v
         log.error("unexpected %s while applying %s", type(exc).__name__, op.key, exc_info=(
             (type(exc), exc, exc.__traceback__) if log.isEnabledFor(logging.DEBUG) else None))
-        result.failed.append(Skip(customer_id=op.customer_id, record=describe(op),
-                                  reason=f"unexpected error {type(exc).__name__}: {exc}", key=op.key))
+        result.failed.append(Failure(customer_id=op.customer_id, record=describe(op),
+                                     reason=f"unexpected error {type(exc).__name__}: {exc}", key=op.key))
