@@ -4,6 +4,7 @@ got no answer is told to a user."""
 from __future__ import annotations
 
 import os
+import random
 import socket
 from collections.abc import Iterator
 
@@ -59,3 +60,9 @@ def retry_after(resp: requests.Response, cap: float = 60.0) -> float:
         return min(float(resp.headers.get("Retry-After", 0)), cap)
     except ValueError:
         return 0.0
+
+
+def backoff(base: float, attempt: int, at_least: float = 0.0, cap: float = 60.0) -> float:
+    """Seconds before retry `attempt` (0 first): doubling from `base`, with up to a quarter of jitter so clients
+    that failed together do not retry together, never less than what the server asked (`at_least`), at most `cap`."""
+    return min(max(at_least, base * 2 ** attempt * (1 + random.random() / 4)), cap)

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Union
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, create_model, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, create_model, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
-from connector.yamlfile import load_model
+from connector.models import Frozen
+from connector.yamlfile import SECRET_KEY, load_model
 
 if TYPE_CHECKING:
     from connector.protocol import Source
@@ -29,18 +30,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("relance.config")
 
 DEFAULT_PATH = "relance.yaml"
-# Keys whose value is a secret: refused when written inline (only `<key>_env` naming a variable is allowed).
-_SECRET_KEY = re.compile(r"(password|passwd|api_?key|secret|token|credential)", re.IGNORECASE)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _inline_secrets(data: object, path: str = "") -> list[str]:
-    """Key paths holding a literal secret (the value itself is never put in a message)."""
+    """Key paths holding a literal secret, refused: only `<key>_env` or `<key>_file` may name where it is (the
+    value itself is never put in a message)."""
     found = []
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{path}.{key}" if path else str(key)
-            if (isinstance(key, str) and _SECRET_KEY.search(key) and not key.endswith(("_env", "_file"))
+            if (isinstance(key, str) and SECRET_KEY.search(key) and not key.endswith(("_env", "_file"))
                     and value not in (None, "")):
                 found.append(where)
             else:
@@ -51,11 +51,8 @@ def _inline_secrets(data: object, path: str = "") -> list[str]:
     return found
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Schedule(_Strict):
+class Schedule(Frozen):
     """Every N minutes, or a crontab line (minute hour day month weekday) in the tenant's timezone."""
 
     interval_minutes: float | None = Field(default=None, gt=0)
@@ -78,7 +75,7 @@ class Schedule(_Strict):
         return f"every {self.interval_minutes:g} min" if self.interval_minutes else f"cron {self.cron!r}"
 
 
-class TenantBase(_Strict):
+class TenantBase(Frozen):
     """What every tenant has, whatever its system. Each adapter's model (adapters/*/config.py) adds its own keys,
     names its secrets in keys ending in `_env`, and opens its source; relance.yaml picks the model by `system`."""
 
@@ -175,7 +172,7 @@ def resolve(base: Path, value: str | None) -> str | None:
     return str(p if p.is_absolute() else base / p)
 
 
-class Webhook(_Strict):
+class Webhook(Frozen):
     """The daemon's receiver of Intuit webhooks: a changed company gets an incremental run at once."""
 
     host: str = "127.0.0.1"  # behind the TLS-terminating reverse proxy Intuit calls
@@ -184,7 +181,7 @@ class Webhook(_Strict):
     verifier_token_env: str = Field(pattern=_ENV_NAME.pattern)
 
 
-class RatesUpdate(_Strict):
+class RatesUpdate(Frozen):
     """The daemon's daily `relance rates update` (a failure is a warning, never a stop)."""
 
     enabled: bool = True
@@ -198,7 +195,7 @@ class RatesUpdate(_Strict):
         return v
 
 
-class Config(_Strict):
+class Config(Frozen):
     """relance.yaml. `tenants` is validated against the models of the adapters given to `load_config`."""
 
     secrets_file: str | None = None

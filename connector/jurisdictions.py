@@ -12,9 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from connector.models import Currency
+from connector.models import Currency, Frozen
 from connector.rates import TABLES
 from connector.yamlfile import load_model
 
@@ -22,11 +22,8 @@ RateName = Literal["ecb_mro", "de_base", "boe_bank", "fr_legal_professional", "f
 assert set(RateName.__args__) == set(TABLES)  # type: ignore[attr-defined]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class InterestRule(_Strict):
+class InterestRule(Frozen):
     """Statutory interest: reference rate + margin, fixed per half-year or once for the whole delay."""
 
     reference: RateName
@@ -40,12 +37,12 @@ class InterestRule(_Strict):
     contractual_floor_multiple: Decimal = Decimal(0)
 
 
-class IndemnityTier(_Strict):
+class IndemnityTier(Frozen):
     below: Decimal | None = None  # debt strictly below this; None = no upper bound
     amount: Decimal = Field(ge=0)
 
 
-class IndemnityRule(_Strict):
+class IndemnityRule(Frozen):
     currency: Currency
     tiers: tuple[IndemnityTier, ...]
 
@@ -65,12 +62,12 @@ class IndemnityRule(_Strict):
         raise AssertionError("unreachable: validated tiers end with an open tier")
 
 
-class Limitation(_Strict):
+class Limitation(Frozen):
     years: int = Field(gt=0)
     counted_from: Literal["due_date", "year_end"] = "due_date"
 
 
-class Jurisdiction(_Strict):
+class Jurisdiction(Frozen):
     name: str
     description: str
     interest: InterestRule | None = None
@@ -78,7 +75,7 @@ class Jurisdiction(_Strict):
     limitation: Limitation
 
 
-class _File(_Strict):
+class _File(Frozen):
     jurisdictions: dict[str, Jurisdiction]
 
 

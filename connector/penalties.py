@@ -14,60 +14,88 @@ from decimal import Decimal
 
 from connector.errors import RateMissing
 from connector.interest import DayCount, interest_periods, total
-from connector.jurisdictions import InterestRule, Jurisdiction
+from connector.jurisdictions import IndemnityRule, InterestRule, Jurisdiction
 from connector.keys import make_key
 from connector.models import Failure, InterestPeriod, Operation, PenaltyLine, Settlement, Skip
 from connector.money import quantum, round_money
-from connector.policy import Policy
-from connector.reconcile import Account, Position
+from connector.policy import Fee, Penalties, Policy
+from connector.reconcile import Account, Position, Status
 
 
-def _charged(acc: Account):
-    """What history says was charged: interest up to which day and how many fees per receivable,
-    and the invoices whose fixed indemnity was charged."""
-    interest_until: dict[str, date] = {}
-    indemnity_invoices: set[str] = set()
-    fees: dict[str, int] = defaultdict(int)
+@dataclass(slots=True)
+class _Charged:
+    """What history says was charged: interest up to which day and how many fees per receivable, the invoices
+    whose fixed indemnity was charged, and the first formal notice of each receivable."""
+
+    interest_until: dict[str, date] = field(default_factory=dict)
+    indemnity_invoices: set[str] = field(default_factory=set)
+    fees: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    notices: dict[str, date] = field(default_factory=dict)
+
+
+def _charged(acc: Account, notices: bool) -> _Charged:
+    charged = _Charged()
+    interest_until, fees = charged.interest_until, charged.fees
     invoice_of = None
-    until, indemnity = interest_until.get, indemnity_invoices.add
+    notice_levels = {i for i, lv in enumerate(acc.segment.levels, 1) if lv.formal_notice} if notices else ()
     for h in acc.history:
+        if h.kind == "action":
+            if h.level in notice_levels:
+                for rid in h.receivable_ids:
+                    if rid not in charged.notices or h.date < charged.notices[rid]:
+                        charged.notices[rid] = h.date
+            continue
         if h.kind != "penalty":
             continue
         kind = h.penalty
         if kind == "interest":
             if end := h.period_end:
                 for rid in h.receivable_ids:
-                    prev = until(rid)
+                    prev = interest_until.get(rid)
                     if prev is None or end > prev:
                         interest_until[rid] = end
         elif kind == "indemnity":
             if invoice := h.invoice_id:
-                indemnity(invoice)
+                charged.indemnity_invoices.add(invoice)
                 continue
             if invoice_of is None:  # markers written before they carried the invoice
                 invoice_of = {p.receivable.id: p.receivable.invoice_id for p in acc.positions}
-            indemnity_invoices.update(invoice_of.get(rid, f"?{rid}") for rid in h.receivable_ids)
+            charged.indemnity_invoices.update(invoice_of.get(rid, f"?{rid}") for rid in h.receivable_ids)
         elif kind == "fee":
             for rid in h.receivable_ids:
                 fees[rid] += 1
-    return interest_until, indemnity_invoices, fees
+    return charged
 
 
-def _notice_dates(acc: Account) -> dict[str, date]:
-    notice_levels = {i for i, lv in enumerate(acc.segment.levels, 1) if lv.formal_notice}
-    dates: dict[str, date] = {}
-    for h in acc.history:
-        if h.kind == "action" and h.level in notice_levels:
-            for rid in h.receivable_ids:
-                if rid not in dates or h.date < dates[rid]:
-                    dates[rid] = h.date
-    return dates
+def _charge_until(p: Position, pen: Penalties, as_of: date, reaching: dict[str, int] | None) -> tuple[date, bool] | None:
+    """The day one position's penalties run to and whether that is final (paid late), or None when nothing is
+    charged on it now: held, itself a penalty, below `from_level`, or paid on time or too long ago."""
+    r = p.receivable
+    if p.hold or r.is_penalty:
+        return None
+    if p.status is Status.OVERDUE:
+        level = p.done_level
+        if reaching:
+            level = max(level, reaching.get(r.id, 0))
+        return (as_of, False) if level >= pen.from_level else None
+    if p.status is Status.PAID and pen.on_paid_late and p.days_late > 0:
+        end = p.paid_on
+        if end and end > r.due_date and (as_of - end).days <= pen.paid_late_lookback_days:
+            return end, True
+    return None
 
 
-def _interest_line(p: Position, policy: Policy, rule: InterestRule, start: date, end: date, istart: date,
-                   final: bool, skipped: list[Skip]) -> PenaltyLine | None:
+def _interest(p: Position, policy: Policy, rule: InterestRule, end: date, final: bool, charged: _Charged,
+              skipped: list[Skip]) -> PenaltyLine | None:
+    """Interest for the days not yet charged, from the due date or the formal notice; at most every
+    `every_days` while unpaid, once more when paid. Raises `RateMissing`."""
     r = p.receivable
     pen = policy.penalties
+    istart = r.due_date if rule.starts == "day_after_due" else charged.notices.get(r.id)
+    last = charged.interest_until.get(r.id)
+    start = (istart if istart >= last else last) if (istart and last) else istart
+    if start is None or end <= start or not (final or last is None or (end - start).days >= pen.every_days):
+        return None
     periods = interest_periods(
         r.amount, r.settlements, start, end, rule, interest_start=istart,
         contract_rate=r.contract_rate if r.contract_rate is not None else pen.contractual_rate,
@@ -89,110 +117,98 @@ def _interest_line(p: Position, policy: Policy, rule: InterestRule, start: date,
     )
 
 
+def _indemnity(p: Position, acc: Account, ind: IndemnityRule, charged: _Charged, skipped: list[Skip]) -> PenaltyLine | None:
+    """The fixed indemnity, once per invoice whichever of its installments is late first, on the whole debt."""
+    r = p.receivable
+    if r.invoice_id in charged.indemnity_invoices:
+        return None
+    charged.indemnity_invoices.add(r.invoice_id)
+    if len(ind.tiers) > 1 and r.currency != ind.currency:
+        skipped.append(Skip(customer_id=acc.customer.id, record=f"invoice {r.number}", reason=(
+            f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
+        return None
+    debt = sum((q.receivable.amount for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
+    return PenaltyLine(kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=ind.amount_for(debt),
+                       currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}")
+
+
+def _fees(p: Position, fee: Fee, charged: _Charged) -> list[PenaltyLine]:
+    """Contractual late fees on an overdue item: the first after the grace days, then every `every_days`, each
+    dated the day it fell due, the ones history already shows left out."""
+    r = p.receivable
+    late = p.days_late - fee.grace_days
+    due_count = 0 if late <= 0 else (1 if fee.every_days is None else 1 + (late - 1) // fee.every_days)
+    if fee.max_count:
+        due_count = min(due_count, fee.max_count)
+    lines = []
+    for k in range(charged.fees.get(r.id, 0) + 1, due_count + 1):
+        on = r.due_date + timedelta(days=fee.grace_days + 1 + (k - 1) * (fee.every_days or 0))
+        amount = round_money(fee.flat + r.open_amount * fee.percent / 100, r.currency)
+        if amount > 0:
+            lines.append(PenaltyLine(kind="fee", receivable_id=r.id, invoice_number=r.number, amount=amount,
+                                     currency=r.currency, period_start=on, period_end=on,
+                                     description=f"Late fee {k} on {r.number} ({on})"))
+    return lines
+
+
+def _operation(acc: Account, rules: Jurisdiction, invoice_id: str, currency: str, group: list[PenaltyLine],
+               as_of: date) -> Operation:
+    """One penalty operation per late invoice and currency; its key names every line, so a line added later
+    makes a new operation and a repeated run finds the same one."""
+    c = acc.customer
+    parts = [(ln.kind, ln.receivable_id, ln.period_end) for ln in group]
+    return Operation(
+        key=make_key("penalty", invoice_id, currency, *parts), kind="penalty", as_of=as_of, customer_id=c.id,
+        customer_name=c.name, target="invoice", target_id=invoice_id, lang=c.lang, collector=c.collector,
+        lines=tuple(group), currency=currency, amount=sum((ln.amount for ln in group), Decimal(0)),
+        reason=f"{rules.name} penalties on {group[0].invoice_number}: " + "; ".join(
+            f"{ln.kind} {ln.amount} {ln.currency}" for ln in group),
+    )
+
+
 def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict[str, int] | None = None,
                        ) -> tuple[list[Operation], list[Skip], list[Failure]]:
-    """`reaching`: the level each receivable reaches through this plan's own actions."""
-    pen, c = policy.penalties, acc.customer
+    """Interest, the fixed indemnity and contractual fees due now on one account's late items.
+    `reaching`: the level each receivable reaches through this plan's own actions."""
+    pen = policy.penalties
     ops: list[Operation] = []
     skipped: list[Skip] = []
     errors: list[Failure] = []
-    fee = pen.fee
-    if not (pen.interest or pen.indemnity or fee):
-        return ops, skipped, errors
     rules = policy.rules
     rule = rules.interest if pen.interest else None
     ind = rules.indemnity if pen.indemnity else None
+    fee = pen.fee
     if rule is None and ind is None and not fee:
         return ops, skipped, errors
-    from_level = pen.from_level
-    on_paid_late = pen.on_paid_late
-    lookback = pen.paid_late_lookback_days
-    every_days = pen.every_days
-    from_due = rule is not None and rule.starts == "day_after_due"
-    charged = None  # what history says was charged, read once the first item may be charged
+    charged = None  # read from history once the first item may be charged
     failed: set[str] = set()  # invoices whose interest cannot be computed: none of their charges is written
     lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
     for p in acc.positions:
-        status = p.status
-        if status == "overdue":
-            if p.hold:
-                continue
-            r = p.receivable
-            if r.is_penalty:
-                continue
-            level = p.done_level
-            if reaching:
-                now = reaching.get(r.id, 0)
-                if now > level:
-                    level = now
-            if level < from_level:
-                continue
-            end, final = as_of, False
-        elif status == "paid" and on_paid_late and p.days_late > 0:
-            r = p.receivable
-            if p.hold or r.is_penalty:
-                continue
-            end = p.paid_on
-            if not (end and end > r.due_date and (as_of - end).days <= lookback):
-                continue
-            final = True
-        else:
+        until = _charge_until(p, pen, as_of, reaching)
+        if until is None:
             continue
+        end, final = until
+        r = p.receivable
         if charged is None:
-            interest_until, indemnity_done, fee_count = charged = _charged(acc)
-            notices = _notice_dates(acc) if rule is not None and not from_due else {}
+            charged = _charged(acc, notices=rule is not None and rule.starts != "day_after_due")
         if rule is not None:
-            istart = r.due_date if from_due else notices.get(r.id)
-            last = interest_until.get(r.id)
-            start = (istart if istart >= last else last) if (istart and last) else istart
-            if start is not None and end > start and (final or last is None or (end - start).days >= every_days):
-                try:
-                    line = _interest_line(p, policy, rule, start, end, istart, final, skipped)
-                except RateMissing as exc:  # nothing is charged on this invoice until its rate is known
-                    if r.invoice_id not in failed:
-                        failed.add(r.invoice_id)
-                        errors.append(Failure(customer_id=c.id, record=f"invoice {r.number}", reason=str(exc),
-                                              cause=exc.cause))
-                    line = None
-                if line:
-                    lines[(r.invoice_id, r.currency)].append(line)
-        if ind is not None and r.invoice_id not in indemnity_done:
-            indemnity_done.add(r.invoice_id)  # once per invoice, whichever installment is late first
-            debt = sum((q.receivable.amount for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
-            if len(ind.tiers) > 1 and r.currency != ind.currency:
-                skipped.append(Skip(customer_id=c.id, record=f"invoice {r.number}", reason=(
-                    f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
-            else:
-                amount = ind.amount_for(debt)
-                lines[(r.invoice_id, ind.currency)].append(PenaltyLine(
-                    kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=amount,
-                    currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}"))
-        if fee and p.status == "overdue":
-            late = p.days_late - fee.grace_days
-            due_count = 0 if late <= 0 else (1 if fee.every_days is None else 1 + (late - 1) // fee.every_days)
-            if fee.max_count:
-                due_count = min(due_count, fee.max_count)
-            for k in range(fee_count.get(r.id, 0) + 1, due_count + 1):
-                on = r.due_date + timedelta(days=fee.grace_days + 1 + (k - 1) * (fee.every_days or 0))
-                amount = round_money(fee.flat + r.open_amount * fee.percent / 100, r.currency)
-                if amount > 0:
-                    lines[(r.invoice_id, r.currency)].append(PenaltyLine(
-                        kind="fee", receivable_id=r.id, invoice_number=r.number, amount=amount, currency=r.currency,
-                        period_start=on, period_end=on, description=f"Late fee {k} on {r.number} ({on})"))
-
+            try:
+                line = _interest(p, policy, rule, end, final, charged, skipped)
+            except RateMissing as exc:  # nothing is charged on this invoice until its rate is known
+                line = None
+                if r.invoice_id not in failed:
+                    failed.add(r.invoice_id)
+                    errors.append(Failure(customer_id=acc.customer.id, record=f"invoice {r.number}", reason=str(exc),
+                                          cause=exc.cause))
+            if line:
+                lines[(r.invoice_id, r.currency)].append(line)
+        if ind is not None and (line := _indemnity(p, acc, ind, charged, skipped)):
+            lines[(r.invoice_id, ind.currency)].append(line)
+        if fee and not final and (fees := _fees(p, fee, charged)):
+            lines[(r.invoice_id, r.currency)].extend(fees)
     for (invoice_id, currency), group in sorted(lines.items()):
-        if invoice_id in failed:
-            continue
-        parts = [(ln.kind, ln.receivable_id, ln.period_end) for ln in group]
-        amount = sum((ln.amount for ln in group), Decimal(0))
-        number = group[0].invoice_number
-        ops.append(Operation(
-            key=make_key("penalty", invoice_id, currency, *parts), kind="penalty", as_of=as_of, customer_id=c.id,
-            customer_name=c.name, target="invoice", target_id=invoice_id, lang=c.lang, collector=c.collector,
-            lines=tuple(group), currency=currency, amount=amount,
-            reason=f"{rules.name} penalties on {number}: " + "; ".join(
-                f"{ln.kind} {ln.amount} {ln.currency}" for ln in group),
-        ))
+        if invoice_id not in failed:
+            ops.append(_operation(acc, rules, invoice_id, currency, group, as_of))
     return ops, skipped, errors
 
 

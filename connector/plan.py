@@ -17,8 +17,8 @@ from connector.keys import make_key
 from connector import channels
 from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
-from connector.policy import Level, Policy
-from connector.reconcile import Account, Position, Reconciliation
+from connector.policy import Escalation, Level, Policy
+from connector.reconcile import Account, Position, Reconciliation, Status
 
 _WINDOW = timedelta(days=6)  # the rolling 7 days end on the as-of date
 
@@ -32,12 +32,12 @@ class Plan:
     quiet: str | None = None  # why the as-of date is a day without contact, if it is
 
 
-def next_level(levels: tuple[Level, ...], p: Position, escalation: str, as_of: date) -> int:
+def next_level(levels: tuple[Level, ...], p: Position, escalation: Escalation, as_of: date) -> int:
     """The level to act on now for one position (0: nothing), one step at a time when stepwise."""
     due = p.due_level
     if due <= p.done_level:
         return 0
-    if escalation == "jump":
+    if escalation is Escalation.JUMP:
         return due
     n = p.done_level + 1
     while n <= due and levels[n - 1].offset < 0 <= p.days_late:
@@ -171,7 +171,7 @@ def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: d
 def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
     """Add one customer's operations (and what is postponed or held, with why) to the plan."""
     if acc.customer.excluded:
-        if any(p.status == "overdue" for p in acc.positions):
+        if any(p.status is Status.OVERDUE for p in acc.positions):
             plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
                                      reason="customer excluded from follow-up"))
         return

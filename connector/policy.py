@@ -8,27 +8,25 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from connector import jurisdictions
 from connector.calendar import check_country
 from connector.errors import ConfigError
-from connector.models import Channel, Currency
+from connector.models import Channel, Currency, Frozen
 from connector.yamlfile import load_model
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Tone = Literal["friendly", "neutral", "firm", "formal", "final"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Level(_Strict):
+class Level(Frozen):
     name: str
     offset: int  # days from the due date; negative = courtesy reminder before the due date
     channel: Channel
@@ -40,7 +38,7 @@ class Level(_Strict):
     formal_notice: bool = False  # a mise en demeure: starts interest where the law says so
 
 
-class Range(_Strict):
+class Range(Frozen):
     min: Decimal | None = None
     max: Decimal | None = None
 
@@ -50,7 +48,7 @@ class Range(_Strict):
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
 
-class SegmentRule(_Strict):
+class SegmentRule(Frozen):
     """All given conditions must hold. Amounts are in the policy currency."""
 
     kind: Literal["company", "person"] | None = None
@@ -62,7 +60,7 @@ class SegmentRule(_Strict):
     tags_none: tuple[str, ...] = ()
 
 
-class Segment(_Strict):
+class Segment(Frozen):
     name: str
     when: SegmentRule | None = None  # None: every customer (the last segment must be such a catch-all)
     levels: tuple[Level, ...] = Field(min_length=1)
@@ -83,7 +81,7 @@ class Segment(_Strict):
         return levels
 
 
-class Contact(_Strict):
+class Contact(Frozen):
     max_per_7_days: int = Field(default=2, ge=1)
     quiet_weekdays: tuple[Weekday, ...] = ("sat", "sun")
     holidays: str | None = None  # a country code for public holidays (FR, GB, DE, US...)
@@ -96,7 +94,7 @@ class Contact(_Strict):
         return None if v is None else check_country(v)
 
 
-class Fee(_Strict):
+class Fee(Frozen):
     """A contractual late fee, QuickBooks style: flat and/or percentage of the open amount."""
 
     flat: Decimal = Field(default=Decimal(0), ge=0)
@@ -106,7 +104,7 @@ class Fee(_Strict):
     max_count: int | None = Field(default=None, gt=0)
 
 
-class Penalties(_Strict):
+class Penalties(Frozen):
     interest: bool = True
     indemnity: bool = True
     fee: Fee | None = None
@@ -119,13 +117,21 @@ class Penalties(_Strict):
     day_count: Literal["actual/365", "actual/360", "actual/actual"] = "actual/365"
 
 
-class Policy(_Strict):
+class Escalation(StrEnum):
+    """How far a customer moves in one run: one level (keeping the spacing between levels), or straight to the
+    level its oldest item's delay calls for."""
+
+    STEPWISE = "stepwise"
+    JUMP = "jump"
+
+
+class Policy(Frozen):
     name: str
     jurisdiction: str
     currency: Currency
     min_amount: Decimal = Field(default=Decimal(0), ge=0)
     grouping: Literal["per_customer", "per_invoice"] = "per_customer"
-    escalation: Literal["stepwise", "jump"] = "stepwise"
+    escalation: Escalation = Escalation.STEPWISE
     due_soon_days: int = Field(default=7, ge=0)
     limitation_warning_days: int = Field(default=90, ge=0)
     contact: Contact = Contact()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable
 from connector.policy import Policy, Segment
@@ -28,20 +29,30 @@ def bucket(days_late: int) -> str:
     return ">120"
 
 
-def status(days_late: int, open_amount: Decimal, due_soon_days: int) -> str:
+class Status(StrEnum):
+    """Where an item stands on the as-of date (a str: compared and written as its value)."""
+
+    PAID = "paid"
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    DUE_SOON = "due_soon"
+    NOT_DUE = "not_due"
+
+
+def status(days_late: int, open_amount: Decimal, due_soon_days: int) -> Status:
     if open_amount <= 0:
-        return "paid"
+        return Status.PAID
     if days_late > 0:
-        return "overdue"
+        return Status.OVERDUE
     if days_late == 0:
-        return "due_today"
-    return "due_soon" if -days_late <= due_soon_days else "not_due"
+        return Status.DUE_TODAY
+    return Status.DUE_SOON if -days_late <= due_soon_days else Status.NOT_DUE
 
 
 @dataclass(slots=True)
 class Position:
     receivable: Receivable
-    status: str
+    status: Status
     days_late: int
     bucket: str
     due_level: int  # the level the offsets say it should have reached (0: none)
@@ -183,12 +194,11 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
     limitation = _limitation(policy, as_of)
     by_due: dict[date, tuple[int, date, bool]] = {}  # due date -> (days late, limitation date, near it)
     # per segment: days late -> (status, bucket, due level) of an open item
-    by_late: dict[str, dict[int, tuple[str, str, int]]] = {s.name: {} for s in policy.segments}
+    by_late: dict[str, dict[int, tuple[Status, str, int]]] = {s.name: {} for s in policy.segments}
     year_ago = as_of - _YEAR
     home = policy.currency
     accounts: list[Account] = []
     known = set()
-    reached_get, histories_get, plans_get = reached.get, history_by_customer.get, plans.get
     for customer in ledger.customers:
         cid = customer.id
         known.add(cid)
@@ -224,7 +234,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
 
         plan_hold: dict[str, str] = {}
         plan_note = None
-        for plan in plans_get(cid, ()):
+        for plan in plans.get(cid, ()):
             kept, note = plan_state(plan, list(recs), as_of)
             plan_note = note
             if kept:
@@ -236,10 +246,11 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         levels, seg_by_late = segment.levels, by_late[segment.name]
 
         positions: list[Position] = []
-        append = positions.append
         for r, late, paid in paid_late:
-            done, last = reached_get(r.id, _NOTHING)
-            append(Position(r, "paid", late, "paid", 0, done, last, excluded, _FAR, False, paid))
+            done, last = reached.get(r.id, _NOTHING)
+            positions.append(Position(receivable=r, status=Status.PAID, days_late=late, bucket="paid", due_level=0,
+                                      done_level=done, last_action=last, hold=excluded, limitation_date=_FAR,
+                                      near_limitation=False, paid_on=paid))
         for r in open_recs:
             late, lim, near = by_due[r.due_date]
             hold = excluded
@@ -253,11 +264,13 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
             st = seg_by_late.get(late)
             if st is None:
                 st = seg_by_late[late] = (status(late, r.open_amount, due_soon), bucket(late), due_level(levels, late))
-            done, last = reached_get(r.id, _NOTHING)
-            append(Position(r, st[0], late, st[1], st[2], done, last, hold, lim, near))
+            done, last = reached.get(r.id, _NOTHING)
+            positions.append(Position(receivable=r, status=st[0], days_late=late, bucket=st[1], due_level=st[2],
+                                      done_level=done, last_action=last, hold=hold, limitation_date=lim,
+                                      near_limitation=near))
         account = Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
                           open_by_currency=open_by_currency, plan_note=plan_note,
-                          history=histories_get(cid, []))
+                          history=history_by_customer.get(cid, []))
         accounts.append(account)
         if on_account:
             on_account(account)

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ValidationError
 from connector.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
-# A value under such a key may be a secret written in the wrong place: never echoed in a message.
-_SECRET_KEY = re.compile(r"(password|passwd|api_?key|secret|token|credential)", re.IGNORECASE)
+# A value under such a key is a secret, or may be one written in the wrong place: never echoed in a message
+# (relance.yaml also refuses it inline, connector/config.py).
+SECRET_KEY = re.compile(r"(password|passwd|api_?key|secret|token|credential)", re.IGNORECASE)
 
 
 def key_path(loc: tuple) -> str:
@@ -45,7 +46,7 @@ def validation_problems(exc: ValidationError, tags: frozenset[str] = frozenset()
             msg = "unknown key"
         elif (err["type"] != "value_error" and isinstance(err.get("input"), (str, int, float, bool))
               and repr(err["input"]) not in msg  # our own value errors word their message and never echo secrets
-              and not any(isinstance(p, str) and _SECRET_KEY.search(p) for p in loc)):  # `password_env: 839201`
+              and not any(isinstance(p, str) and SECRET_KEY.search(p) for p in loc)):  # `password_env: 839201`
             msg += f" (got {err['input']!r})"
         problems.append(f"{key_path(loc)}: {msg}")
     return problems

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 import xmlrpc.client
 from decimal import Decimal
@@ -17,7 +16,7 @@ from typing import Any
 
 import requests
 
-from adapters.http import never_sent, no_answer, retry_after
+from adapters.http import backoff, never_sent, no_answer, retry_after
 from adapters.odoo.errors import (
     OdooAccessError,
     OdooAuthError,
@@ -190,7 +189,7 @@ class OdooClient:
                     return resp
             if attempt == self.retries:
                 raise OdooUnavailable(f"cannot reach Odoo at {self.url}: {problem}")
-            time.sleep(min(max(wait, self.backoff * 2 ** attempt * (1 + random.random() / 4)), 60))
+            time.sleep(backoff(self.backoff, attempt, at_least=wait))
         raise AssertionError("unreachable")
 
     def _xmlrpc(self, service: str, method: str, params: list, *, idempotent: bool, model: str = "",
@@ -215,7 +214,7 @@ class OdooClient:
                     raise OdooAuthError(f"Odoo at {self.url} refused the credentials of {self.login!r}") from None
                 err = _classify(message, name=name, code=fault.faultCode, model=model, method=fn)
                 if isinstance(err, OdooRetryable) and attempt < self.retries:
-                    time.sleep(self.backoff * 2 ** attempt)
+                    time.sleep(backoff(self.backoff, attempt))
                     continue
                 raise err from None
             except (xmlrpc.client.ResponseError, ValueError) as exc:
@@ -249,7 +248,7 @@ class OdooClient:
             if resp.status_code == 422 and type(err) is OdooError:
                 err = OdooValidationError(message, name=name, model=model, method=method)
             if isinstance(err, OdooRetryable) and attempt < self.retries:
-                time.sleep(self.backoff * 2 ** attempt)
+                time.sleep(backoff(self.backoff, attempt))
                 continue
             raise err
         raise AssertionError("unreachable")

@@ -6,17 +6,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from connector.channels import TaskChannel
+from connector.models import Frozen
 from connector.yamlfile import load_model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class XmlRef(_Strict):
+class XmlRef(Frozen):
     """A record found by XML ID; `create` holds the values `relance init` uses when it is missing."""
 
     xmlid: str | None = None
@@ -25,7 +23,7 @@ class XmlRef(_Strict):
     create: dict[str, str] | None = None
 
 
-class Receivables(_Strict):
+class Receivables(Frozen):
     account_type: str = "asset_receivable"
     invoice_types: tuple[str, ...] = ("out_invoice",)
     credit_types: tuple[str, ...] = ("out_refund",)
@@ -39,17 +37,17 @@ class Receivables(_Strict):
         return self.exclusion_field[str(best)]
 
 
-class Customers(_Strict):
+class Customers(Frozen):
     excluded_tag: XmlRef = XmlRef(xmlid="relance.tag_no_followup", name="No follow-up (Relance)")
     collector: Literal["salesperson", "fixed"] = "salesperson"
     collector_login: str | None = None
 
 
-class Email(_Strict):
+class Email(Frozen):
     subtype: str = "mail.mt_comment"
 
 
-class Penalties(_Strict):
+class Penalties(Frozen):
     mode: Literal["invoice", "debit_note"] = "invoice"
     state: Literal["draft", "posted"] = "draft"
     journal: XmlRef = XmlRef()
@@ -59,17 +57,17 @@ class Penalties(_Strict):
     income_account_code: str | None = None
 
 
-class CreditHold(_Strict):
+class CreditHold(Frozen):
     tag: XmlRef
     block_field: str | None = "invoice_warn"
     block_value: str = "block"
 
 
-class Letters(_Strict):
+class Letters(Frozen):
     attach_pdf: bool = True
 
 
-class OdooMapping(_Strict):
+class OdooMapping(Frozen):
     module: str = Field(default="relance", pattern=r"^[a-z_][a-z0-9_]*$")
     receivables: Receivables = Receivables()
     customers: Customers = Customers()

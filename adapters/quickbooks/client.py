@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
 from collections import deque
@@ -24,7 +23,7 @@ from typing import Any, Protocol
 
 import requests
 
-from adapters.http import never_sent, no_answer, retry_after
+from adapters.http import backoff, never_sent, no_answer, retry_after
 from adapters.quickbooks.errors import (
     QuickBooksAmbiguous,
     QuickBooksAuthError,
@@ -190,7 +189,7 @@ class QuickBooksClient:
                     refreshed = True
                     continue
                 if status == 429:
-                    wait = retry_after(resp) or self.backoff * 2 ** attempt * (1 + random.random() / 4)
+                    wait = retry_after(resp) or backoff(self.backoff, attempt)
                     self.pacer.hold(wait)
                     problem = "HTTP 429 (throttled)"
                 elif status >= 500 and safe:
@@ -204,7 +203,7 @@ class QuickBooksClient:
                     raise QuickBooksThrottled(f"still throttled after {attempt + 1} tries", status=429, where=where)
                 raise QuickBooksUnavailable(f"cannot reach QuickBooks at {self.base_url} ({where}): {problem}")
             if not problem.startswith("HTTP 429"):  # after a 429 the pacer holds every request of the company
-                time.sleep(min(max(wait, self.backoff * 2 ** attempt * (1 + random.random() / 4)), 60))
+                time.sleep(backoff(self.backoff, attempt, at_least=wait))
             attempt += 1
 
     def _parse(self, resp: requests.Response, where: str) -> dict:

@@ -8,16 +8,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from connector.models import Frozen
 from connector.yamlfile import load_model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class ItemRef(_Strict):
+class ItemRef(Frozen):
     """A service item found by its exact name; `relance init` creates it when missing."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -31,37 +29,37 @@ class ItemRef(_Strict):
         return v
 
 
-class Receivables(_Strict):
+class Receivables(Frozen):
     paid_lookback_days: int = Field(default=400, ge=0)
     page_size: int = Field(default=1000, ge=1, le=1000)  # QuickBooks returns at most 1,000 rows a page
 
 
-class Customers(_Strict):
+class Customers(Frozen):
     # A customer whose Notes contain this text gets no follow-up (QuickBooks has no tags on customers).
     excluded_marker: str | None = "#no-followup"
     lang: str | None = None  # QuickBooks keeps no language per customer: the templates' language for all
     inactive_excluded: bool = True
 
 
-class CustomFields(_Strict):
+class CustomFields(Frozen):
     """Names of invoice custom fields (the three of Account and settings > Sales > Custom fields)."""
 
     disputed: str | None = "Disputed"  # a non-empty value other than no/false/0 marks the invoice disputed
 
 
-class Terms(_Strict):
+class Terms(Frozen):
     derive_due_date: bool = True  # an invoice without DueDate: TxnDate + the term's DueDays
     contract_rates: dict[str, Decimal] = {}  # term name -> contractual annual rate in percent
 
 
-class Builtin(_Strict):
+class Builtin(Frozen):
     """QuickBooks' own automatic late fees: a line with this item name, income account created by QuickBooks."""
 
     item_names: tuple[str, ...] = ("Late fee",)
     account_name: str = "Late fee income"
 
 
-class LateFees(_Strict):
+class LateFees(Frozen):
     style: Literal["line", "invoice"] = "line"
     fallback_to_invoice: bool = True  # a paid (closed) invoice gets a separate invoice instead of a new line
     interest_item: ItemRef = ItemRef(name="Late-payment interest (Relance)")
@@ -77,16 +75,16 @@ class LateFees(_Strict):
         return {"interest": self.interest_item, "indemnity": self.indemnity_item, "fee": self.fee_item}[kind]
 
 
-class Email(_Strict):
+class Email(Frozen):
     send_to: str | None = None  # null: the customer's billing email; or a fixed address (tests, a shared inbox)
     max_invoices: int = Field(default=10, ge=1)  # invoices sent by one reminder
 
 
-class Notes(_Strict):
+class Notes(Frozen):
     max_length: int = Field(default=2000, ge=200, le=4000)  # Attachable.Note holds at most 2,000 characters
 
 
-class QuickBooksMapping(_Strict):
+class QuickBooksMapping(Frozen):
     receivables: Receivables = Receivables()
     customers: Customers = Customers()
     custom_fields: CustomFields = CustomFields()
