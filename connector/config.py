@@ -12,6 +12,7 @@ import re
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Union
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
 from connector.models import Frozen
+from connector.policy import Policy, load_policy
 from connector.yamlfile import SECRET_KEY, load_model
 
 if TYPE_CHECKING:
@@ -87,6 +89,8 @@ class TenantBase(Frozen):
     timezone: str = "UTC"
     verify_tls: bool = True
     timeout: float = Field(default=30, gt=0)
+    # The day Relance goes live for this tenant: no penalty for a day before it (the policy's `penalties.since`).
+    penalties_since: date | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -138,6 +142,14 @@ class TenantBase(Frozen):
     def with_paths(self, base: Path) -> TenantBase:
         """A copy with the paths it names made absolute, relative to the config file's folder `base`."""
         return self.model_copy(update={"mapping": resolve(base, self.mapping), "policy": resolve(base, self.policy)})
+
+    def load_policy(self) -> Policy:
+        """The tenant's policy, with the tenant's go-live date for penalties where relance.yaml sets one."""
+        policy = load_policy(self.policy)
+        if self.penalties_since:
+            pen = policy.penalties.model_copy(update={"since": self.penalties_since})
+            policy = policy.model_copy(update={"penalties": pen})
+        return policy
 
     def open(self, secrets: Mapping[str, SecretStr]) -> Source:
         """The tenant's `Source`, not yet connected (the first call connects)."""

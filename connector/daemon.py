@@ -26,7 +26,6 @@ from pydantic import SecretStr
 from connector.config import RatesUpdate, TenantBase, Webhook
 from connector.errors import ConfigError, RelanceError, SourceUnavailable
 from connector.lease import LeaseBusy
-from connector.policy import load_policy
 from connector.protocol import Source, WebhookApp
 from connector.runner import RunResult, run
 
@@ -42,7 +41,7 @@ def run_tenant(tenant: TenantBase, secrets: Mapping[str, SecretStr], as_of: date
                should_stop: Callable[[], bool] | None = None,
                on_progress: Callable[[int, int], None] | None = None, source: Source | None = None) -> RunResult:
     """Run the core once on `source`, or on a source opened (and closed whatever happens) for this run."""
-    policy = load_policy(tenant.policy)
+    policy = tenant.load_policy()
     day = as_of or today_in(tenant)
     if source is not None:
         return run(source, policy, day, dry_run=dry_run, should_stop=should_stop, on_progress=on_progress)

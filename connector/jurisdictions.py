@@ -68,15 +68,42 @@ class Limitation(Frozen):
 
 
 class Jurisdiction(Frozen):
+    """The rules for one kind of debtor. Rules for professionals name the rules that apply instead when the
+    customer is a consumer (`consumers`): the customer's kind decides, not the seller's policy."""
+
     name: str
     description: str
+    debtor: Literal["professional", "consumer", "any"] = "any"
+    consumers: str | None = None  # for professional rules: the jurisdiction a consumer debtor falls under
     interest: InterestRule | None = None
     indemnity: IndemnityRule | None = None
     limitation: Limitation
 
+    @model_validator(mode="after")
+    def _debtor(self) -> Jurisdiction:
+        if self.debtor == "professional" and not self.consumers:
+            raise ValueError("rules for professional debtors must name the rules for consumers ('consumers')")
+        if self.debtor != "professional" and self.consumers:
+            raise ValueError("only rules for professional debtors name rules for consumers")
+        if self.debtor == "consumer" and self.indemnity:
+            raise ValueError("a consumer owes no fixed recovery indemnity: remove 'indemnity'")
+        return self
+
 
 class _File(Frozen):
     jurisdictions: dict[str, Jurisdiction]
+
+    @model_validator(mode="after")
+    def _consumers(self) -> _File:
+        for key, j in self.jurisdictions.items():
+            if j.consumers is None:
+                continue
+            other = self.jurisdictions.get(j.consumers)
+            if other is None:
+                raise ValueError(f"{key}.consumers: unknown jurisdiction {j.consumers!r}")
+            if other.debtor == "professional":
+                raise ValueError(f"{key}.consumers: {j.consumers!r} is for professional debtors")
+        return self
 
 
 def _path() -> Path:
@@ -86,6 +113,12 @@ def _path() -> Path:
 @functools.cache
 def all_jurisdictions() -> dict[str, Jurisdiction]:
     return load_model(_path(), _File).jurisdictions
+
+
+def for_debtor(name: str, consumer: bool) -> Jurisdiction:
+    """The rules of jurisdiction `name` for a debtor who is (or is not) a consumer."""
+    j = get(name)
+    return get(j.consumers) if consumer and j.consumers else j
 
 
 def get(name: str) -> Jurisdiction:

@@ -16,7 +16,7 @@ from connector.errors import RateMissing
 from connector.interest import DayCount, interest_periods, total
 from connector.jurisdictions import IndemnityRule, InterestRule, Jurisdiction
 from connector.keys import make_key
-from connector.models import Failure, InterestPeriod, Operation, PenaltyLine, Settlement, Skip
+from connector.models import Failure, InterestPeriod, Operation, PenaltyLine, Receivable, Settlement, Skip
 from connector.money import quantum, round_money
 from connector.policy import Fee, Penalties, Policy
 from connector.reconcile import Account, Position, Status
@@ -69,7 +69,8 @@ def _charged(acc: Account, notices: bool) -> _Charged:
 
 def _charge_until(p: Position, pen: Penalties, as_of: date, reaching: dict[str, int] | None) -> tuple[date, bool] | None:
     """The day one position's penalties run to and whether that is final (paid late), or None when nothing is
-    charged on it now: held, itself a penalty, below `from_level`, or paid on time or too long ago."""
+    charged on it now: held, itself a penalty, below `from_level`, paid on time, too long ago, before
+    `since`, or paid before it reached `paid_late_min_level`."""
     r = p.receivable
     if p.hold or r.is_penalty:
         return None
@@ -77,10 +78,16 @@ def _charge_until(p: Position, pen: Penalties, as_of: date, reaching: dict[str, 
         level = p.done_level
         if reaching:
             level = max(level, reaching.get(r.id, 0))
-        return (as_of, False) if level >= pen.from_level else None
+        if level < pen.from_level or (pen.since and as_of < pen.since):
+            return None
+        return as_of, False
     if p.status is Status.PAID and pen.on_paid_late and p.days_late > 0:
         end = p.paid_on
-        if end and end > r.due_date and (as_of - end).days <= pen.paid_late_lookback_days:
+        min_level = pen.from_level if pen.paid_late_min_level is None else pen.paid_late_min_level
+        if (end and end > r.due_date and (as_of - end).days <= pen.paid_late_lookback_days
+                and (end - r.due_date).days > pen.paid_late_min_days
+                and (min_level == 0 or (p.done_level >= min_level and p.last_action and p.last_action <= end))
+                and not (pen.since and end < pen.since)):
             return end, True
     return None
 
@@ -94,6 +101,8 @@ def _interest(p: Position, policy: Policy, rule: InterestRule, end: date, final:
     istart = r.due_date if rule.starts == "day_after_due" else charged.notices.get(r.id)
     last = charged.interest_until.get(r.id)
     start = (istart if istart >= last else last) if (istart and last) else istart
+    if start and pen.since and start < (eve := pen.since - timedelta(days=1)):
+        start = eve  # interest accrues on the days after `start`: `since` is the first day charged
     if start is None or end <= start or not (final or last is None or (end - start).days >= pen.every_days):
         return None
     periods = interest_periods(
@@ -127,14 +136,19 @@ def _indemnity(p: Position, acc: Account, ind: IndemnityRule, charged: _Charged,
         skipped.append(Skip(customer_id=acc.customer.id, record=f"invoice {r.number}", reason=(
             f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
         return None
-    debt = sum((q.receivable.amount for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
+    debt = sum((_owed(q.receivable) for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
     return PenaltyLine(kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=ind.amount_for(debt),
                        currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}")
 
 
-def _fees(p: Position, fee: Fee, charged: _Charged) -> list[PenaltyLine]:
+def _owed(r: Receivable) -> Decimal:
+    """What was owed on an installment: its amount less its credit notes (an amount credited was never owed)."""
+    return r.amount - sum((s.amount for s in r.settlements if s.kind == "credit_note"), Decimal(0))
+
+
+def _fees(p: Position, fee: Fee, charged: _Charged, since: date | None) -> list[PenaltyLine]:
     """Contractual late fees on an overdue item: the first after the grace days, then every `every_days`, each
-    dated the day it fell due, the ones history already shows left out."""
+    dated the day it fell due; the ones history already shows, or that fell due before `since`, left out."""
     r = p.receivable
     late = p.days_late - fee.grace_days
     due_count = 0 if late <= 0 else (1 if fee.every_days is None else 1 + (late - 1) // fee.every_days)
@@ -143,6 +157,8 @@ def _fees(p: Position, fee: Fee, charged: _Charged) -> list[PenaltyLine]:
     lines = []
     for k in range(charged.fees.get(r.id, 0) + 1, due_count + 1):
         on = r.due_date + timedelta(days=fee.grace_days + 1 + (k - 1) * (fee.every_days or 0))
+        if since and on < since:
+            continue
         amount = round_money(fee.flat + r.open_amount * fee.percent / 100, r.currency)
         if amount > 0:
             lines.append(PenaltyLine(kind="fee", receivable_id=r.id, invoice_number=r.number, amount=amount,
@@ -174,7 +190,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
     ops: list[Operation] = []
     skipped: list[Skip] = []
     errors: list[Failure] = []
-    rules = policy.rules
+    rules = acc.rules  # the customer's kind decides: a consumer owes no indemnity and no B2B interest
     rule = rules.interest if pen.interest else None
     ind = rules.indemnity if pen.indemnity else None
     fee = pen.fee
@@ -204,7 +220,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
                 lines[(r.invoice_id, r.currency)].append(line)
         if ind is not None and (line := _indemnity(p, acc, ind, charged, skipped)):
             lines[(r.invoice_id, ind.currency)].append(line)
-        if fee and not final and (fees := _fees(p, fee, charged)):
+        if fee and not final and (fees := _fees(p, fee, charged, pen.since)):
             lines[(r.invoice_id, r.currency)].extend(fees)
     for (invoice_id, currency), group in sorted(lines.items()):
         if invoice_id not in failed:

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from connector import jurisdictions
 from connector.calendar import check_country
 from connector.errors import ConfigError
-from connector.models import Channel, Currency, Frozen
+from connector.models import Channel, Currency, Customer, Frozen
 from connector.yamlfile import load_model
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -109,10 +109,16 @@ class Penalties(Frozen):
     indemnity: bool = True
     fee: Fee | None = None
     from_level: int = Field(default=1, ge=0)  # charge once the item reached this level (0: from the due date)
+    # The day charging starts (going live): nothing is charged for a day before it, nor on an item paid before it.
+    since: date | None = None
     min_charge: Decimal = Field(default=Decimal(0), ge=0)
     every_days: int = Field(default=30, ge=1)  # interest charged at most every N days while unpaid
     on_paid_late: bool = True  # final interest invoice for items paid late
     paid_late_lookback_days: int = Field(default=365, ge=0)
+    # An item paid late is charged only if it had reached this level before it was paid (null: from_level),
+    # and only when it was paid more than this many days late. A first run then charges no history.
+    paid_late_min_level: int | None = Field(default=None, ge=0)
+    paid_late_min_days: int = Field(default=0, ge=0)
     contractual_rate: Decimal | None = Field(default=None, ge=0)
     day_count: Literal["actual/365", "actual/360", "actual/actual"] = "actual/365"
 
@@ -160,7 +166,21 @@ class Policy(Frozen):
 
     @property
     def rules(self) -> jurisdictions.Jurisdiction:
+        """The policy's jurisdiction as named; what applies to one customer is `rules_for`."""
         return jurisdictions.get(self.jurisdiction)
+
+    @staticmethod
+    def is_consumer(customer: Customer) -> bool:
+        """A person is a consumer, a company is not. Adapters decide the kind from the source record, and let a
+        tag or marker say otherwise (a sole trader recorded as a person is a professional)."""
+        return customer.kind == "person"
+
+    def rules_for_debtor(self, consumer: bool) -> jurisdictions.Jurisdiction:
+        return jurisdictions.for_debtor(self.jurisdiction, consumer)
+
+    def rules_for(self, customer: Customer) -> jurisdictions.Jurisdiction:
+        """The rules that apply to this customer: the customer's kind decides, whatever the policy."""
+        return self.rules_for_debtor(self.is_consumer(customer))
 
 
 def shipped_policy_path(name: str) -> Path:

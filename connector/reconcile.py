@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable
+from connector.jurisdictions import Jurisdiction
+from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable, Settlement
 from connector.policy import Policy, Segment
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", ">120")
@@ -73,6 +74,7 @@ class Account:
     positions: list[Position]
     avg_days_late_12m: Decimal | None
     open_by_currency: dict[str, Decimal]
+    rules: Jurisdiction  # the policy's rules for this customer's kind of debtor (professional or consumer)
     plan_note: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)
 
@@ -90,9 +92,9 @@ _ZERO = Decimal(0)
 _TENTH = Decimal("0.1")
 
 
-def _limitation(policy: Policy, as_of: date):
-    """(limitation date, near it) for a due date; `reconcile` memoises it per due date."""
-    lim = policy.rules.limitation
+def _limitation(policy: Policy, rules: Jurisdiction, as_of: date):
+    """(limitation date, near it) for a due date under `rules`; `reconcile` memoises it per due date."""
+    lim = rules.limitation
     horizon = as_of + timedelta(days=policy.limitation_warning_days)
 
     def get(due: date) -> tuple[date, bool]:
@@ -191,8 +193,11 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
     # Everything that depends only on a date or a number of days is computed once per run, not once
     # per receivable: a ledger has a few hundred distinct due dates and delays.
     due_soon = policy.due_soon_days
-    limitation = _limitation(policy, as_of)
-    by_due: dict[date, tuple[int, date, bool]] = {}  # due date -> (days late, limitation date, near it)
+    # per debtor kind (professional rules, consumer rules): due date -> (days late, limitation date, near it)
+    dated_by: dict[bool, tuple[Jurisdiction, Callable, dict[date, tuple[int, date, bool]]]] = {}
+    for consumer in (False, True):
+        rules = policy.rules_for_debtor(consumer)
+        dated_by[consumer] = (rules, _limitation(policy, rules, as_of), {})
     # per segment: days late -> (status, bucket, due level) of an open item
     by_late: dict[str, dict[int, tuple[Status, str, int]]] = {s.name: {} for s in policy.segments}
     year_ago = as_of - _YEAR
@@ -208,6 +213,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         open_by_currency: dict[str, Decimal] = {}
         max_late = 0
         paid_lates: list[int] = []
+        rules, limitation, by_due = dated_by[policy.is_consumer(customer)]
         for r in recs:
             due = r.due_date
             dated = by_due.get(due)
@@ -220,11 +226,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                 open_by_currency[r.currency] = open_by_currency.get(r.currency, _ZERO) + amount
                 if late > max_late:
                     max_late = late
-            elif settlements := r.settlements:  # Receivable.paid_on, inlined: the latest settlement
-                paid = settlements[0].date
-                for s in settlements:
-                    if s.date > paid:
-                        paid = s.date
+            elif paid := _paid_on(r.settlements):
                 if paid > due:
                     paid_late.append((r, late, paid))  # only a late payment still matters (final interest)
                 if year_ago < paid <= as_of:
@@ -269,13 +271,24 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                                       done_level=done, last_action=last, hold=hold, limitation_date=lim,
                                       near_limitation=near))
         account = Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
-                          open_by_currency=open_by_currency, plan_note=plan_note,
+                          open_by_currency=open_by_currency, rules=rules, plan_note=plan_note,
                           history=history_by_customer.get(cid, []))
         accounts.append(account)
         if on_account:
             on_account(account)
     orphans = [r for cid, recs in by_customer.items() if cid not in known for r in recs]
     return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)
+
+
+def _paid_on(settlements: tuple[Settlement, ...]) -> date | None:
+    """The day a settled item was paid: its latest settlement that is not a credit note. An amount settled by a
+    credit note was never owed, so it is no payment, late or not; an item settled by credit notes alone was
+    never paid (None)."""
+    paid = None
+    for s in settlements:
+        if s.kind != "credit_note" and (paid is None or s.date > paid):
+            paid = s.date
+    return paid
 
 
 def _covered_by_credit(customer_id: str, open_recs: list[Receivable], credits: dict[tuple[str, str], Decimal],

@@ -1,13 +1,11 @@
-"""Shared test helpers: small builders for canonical records."""
+"""Settings every test and every subprocess it starts shares. The helpers are modules of the `tests` package
+(`from tests.builders import customer`): pytest puts the checkout's root on the path."""
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 # The lease's settle time (connector/lease.py) covers commits racing on a real server; the emulators commit
 # before they answer, so tests (and the subprocesses they start) use a short one. Lease tests set their own.

@@ -18,7 +18,6 @@ from pathlib import Path
 from adapters.registry import SYSTEMS
 from connector.config import load_config, load_secrets
 from connector.logs import register_secret
-from connector.policy import load_policy
 from connector.runner import RunResult, run as run_core
 
 MARK = "# Written by `relance demo`"
@@ -148,7 +147,7 @@ def run(system: str, as_of: date, version: str = "19.0",
             dep = load_config(path, [a.tenant for a in SYSTEMS.values()])
             tenant = dep.select(None)[0]
             keys = load_secrets(dep, [tenant])
-            policy = load_policy(tenant.policy)
+            policy = tenant.load_policy()
             with tenant.open(keys) as source:
                 emu.tune(source)
                 setup = source.init()

@@ -39,6 +39,10 @@ class Receivables(Frozen):
 
 class Customers(Frozen):
     excluded_tag: XmlRef = XmlRef(xmlid="relance.tag_no_followup", name="No follow-up (Relance)")
+    # Penalties follow the debtor's kind: a company is a professional, an individual a consumer; these tags
+    # say otherwise (a sole trader recorded as an individual is a professional).
+    consumer_tag: XmlRef = XmlRef(xmlid="relance.tag_consumer", name="Consumer (Relance)")
+    professional_tag: XmlRef = XmlRef(xmlid="relance.tag_professional", name="Professional (Relance)")
     collector: Literal["salesperson", "fixed"] = "salesperson"
     collector_login: str | None = None
 

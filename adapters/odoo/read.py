@@ -66,11 +66,21 @@ def existing_fields(client: OdooClient, model: str, wanted: list[str]) -> list[s
 
 # -- one conversion function per entity ---------------------------------------------------------------
 
-def to_customer(row: dict, excluded_tag: int | None, fixed_collector: int | None) -> Customer:
+def to_customer(row: dict, excluded_tag: int | None, fixed_collector: int | None,
+                debtor_tags: tuple[int | None, int | None] = (None, None)) -> Customer:
+    """A company is a professional, a person a consumer, unless the partner carries the professional tag (a sole
+    trader recorded as an individual) or the consumer tag (`debtor_tags`: consumer, professional)."""
     tags = row.get("category_id") or []
+    consumer_tag, professional_tag = debtor_tags
+    if professional_tag and professional_tag in tags:
+        kind = "company"
+    elif consumer_tag and consumer_tag in tags:
+        kind = "person"
+    else:
+        kind = "company" if row.get("is_company") else "person"
     return Customer(
         id=str(row["id"]), name=(row.get("name") or "").strip() or f"res.partner {row['id']}",
-        kind="company" if row.get("is_company") else "person", lang=row.get("lang") or None,
+        kind=kind, lang=row.get("lang") or None,
         country=(m2o_name(row.get("country_id")) and row.get("country_code")) or None,
         has_email=bool((row.get("email") or "").strip()),
         has_phone=bool((row.get("phone") or "").strip() or (row.get("mobile") or "").strip()),
@@ -204,7 +214,8 @@ def read_markers(client: OdooClient, domain: list, page: int = 2000) -> dict[int
 
 # -- rows to ledger: the one conversion both reads share ---------------------------------------------
 
-def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, fixed_collector: int | None) -> Ledger:
+def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, fixed_collector: int | None,
+                 debtor_tags: tuple[int | None, int | None] = (None, None)) -> Ledger:
     led = Ledger()
     credit_types = mapping.receivables.credit_types
     for lid in sorted(rows.lines):
@@ -233,7 +244,7 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
     partner_ids = {int(r.customer_id) for r in led.receivables if r.customer_id.isdigit()}
     for pid in sorted(partner_ids & rows.partners.keys()):
         try:
-            led.customers.append(to_customer(rows.partners[pid], excluded_tag, fixed_collector))
+            led.customers.append(to_customer(rows.partners[pid], excluded_tag, fixed_collector, debtor_tags))
         except (ValidationError, ValueError) as exc:
             led.rejected.append(Rejection(record=f"res.partner {pid}", reason=_reason(exc)))
 

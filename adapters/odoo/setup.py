@@ -18,6 +18,8 @@ class Resolved:
     products: dict[str, int] = field(default_factory=dict)  # interest | indemnity | fee
     excluded_tag: int | None = None
     hold_tag: int | None = None
+    consumer_tag: int | None = None  # a partner who is a consumer whatever the books say (company or not)
+    professional_tag: int | None = None  # a professional recorded as an individual (sole trader)
     journal: int | None = None
     missing: list[str] = field(default_factory=list)
 
@@ -101,7 +103,9 @@ def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool) -> tuple[
         if pid:
             out.products[kind] = pid
     for attr, ref, what in (("excluded_tag", mapping.customers.excluded_tag, "no-follow-up tag"),
-                            ("hold_tag", mapping.credit_hold.tag, "credit-hold tag")):
+                            ("hold_tag", mapping.credit_hold.tag, "credit-hold tag"),
+                            ("consumer_tag", mapping.customers.consumer_tag, "consumer tag"),
+                            ("professional_tag", mapping.customers.professional_tag, "professional tag")):
         setattr(out, attr, _ensure(client, ref, "res.partner.category", {"name": ref.name or ref.xmlid}, create,
                                    what, out, log))
     out.journal = _journal(client, mapping)

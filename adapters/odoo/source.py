@@ -65,7 +65,8 @@ class OdooSource(Source):
     def fetch(self, as_of: date) -> Ledger:
         res = self._resolve()
         rows = self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)
-        return build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector())
+        return build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector(),
+                            debtor_tags=(res.consumer_tag, res.professional_tag))
 
     def apply(self, op: Operation) -> str:
         if self._writer is None:

@@ -37,6 +37,10 @@ class Receivables(Frozen):
 class Customers(Frozen):
     # A customer whose Notes contain this text gets no follow-up (QuickBooks has no tags on customers).
     excluded_marker: str | None = "#no-followup"
+    # Penalties follow the debtor: a customer with a company name is a professional, one without a consumer;
+    # these markers in the customer's Notes say otherwise (a sole trader without a company name).
+    consumer_marker: str | None = "#consumer"
+    professional_marker: str | None = "#professional"
     lang: str | None = None  # QuickBooks keeps no language per customer: the templates' language for all
     inactive_excluded: bool = True
 

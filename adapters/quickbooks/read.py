@@ -70,9 +70,14 @@ def to_customer(row: dict, mapping: QuickBooksMapping) -> Customer:
     country = str(addr.get("Country") or "").strip()
     phone = (row.get("PrimaryPhone") or {}).get("FreeFormNumber") or (row.get("Mobile") or {}).get("FreeFormNumber")
     name = (row.get("DisplayName") or row.get("CompanyName") or "").strip()
+    if cfg.professional_marker and cfg.professional_marker in notes:
+        kind = "company"
+    elif cfg.consumer_marker and cfg.consumer_marker in notes:
+        kind = "person"
+    else:
+        kind = "company" if (row.get("CompanyName") or "").strip() else "person"
     return Customer(
-        id=str(row["Id"]), name=name or f"Customer {row['Id']}",
-        kind="company" if (row.get("CompanyName") or "").strip() else "person", lang=cfg.lang,
+        id=str(row["Id"]), name=name or f"Customer {row['Id']}", kind=kind, lang=cfg.lang,
         country=country.upper() if len(country) == 2 else None,
         has_email=bool(((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip()),
         has_phone=bool((phone or "").strip()),

@@ -9,7 +9,7 @@ from connector.cli.output import say
 from connector.cli.tenants import for_each_tenant
 from connector.daemon import today_in
 from connector.interest import known_until
-from connector.policy import Policy, load_policy
+from connector.policy import Policy
 
 
 def rate_check_lines(policy: Policy, today: date) -> list[str]:
@@ -33,7 +33,7 @@ def rate_check_lines(policy: Policy, today: date) -> list[str]:
 def cmd_check(args) -> int:
     def work(tenant, secrets) -> int:
         say(f"tenant {tenant.name} ({tenant.system}, {tenant.where})")
-        policy = load_policy(tenant.policy)
+        policy = tenant.load_policy()
         say(f"  ok    policy: {policy.name} ({policy.jurisdiction}, {policy.currency}, {len(policy.segments)} segment(s))")
         say(f"  ok    schedule: {tenant.schedule.describe()} ({tenant.timezone})")
         for line in rate_check_lines(policy, args.as_of or today_in(tenant)):

@@ -82,10 +82,9 @@ def build(tenant: str, ledger: Ledger, rec: Reconciliation, plan: Plan, currency
 def read_tenant(tenant, secrets: Mapping, as_of: date | None) -> tuple[Ledger, Reconciliation, Plan, str]:
     """Open the tenant's source, read its ledger once, reconcile and plan it (a dry run: nothing written)."""
     from connector.daemon import today_in
-    from connector.policy import load_policy
     from connector.runner import plan_ledger
 
-    policy = load_policy(tenant.policy)
+    policy = tenant.load_policy()
     day = as_of or today_in(tenant)
     with tenant.open(secrets) as source:
         ledger = source.fetch(day)

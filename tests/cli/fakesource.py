@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from builders import customer, ledger, receivable
-
 from connector.errors import SourceUnavailable
 from connector.keys import parse, render
 from connector.models import Ledger, Operation
 from connector.config import TenantBase
 from connector.protocol import Adapter, Source
+from tests.builders import customer, ledger, receivable
 
 
 @dataclass

@@ -6,10 +6,9 @@ from __future__ import annotations
 import logging
 import pytest
 
-from cliutil import write
-
 from adapters.registry import SYSTEMS
 from connector.config import load_config, load_secrets
+from tests.cli.cliutil import write
 
 SECRET = "s3cr3t-Value-that-must-not-leak"
 
@@ -182,3 +181,20 @@ def test_given_usage_errors_then_exit_2(relance):
     got = relance("plan", "--as-of", "yesterday")
     assert got.code == 2 and "not a date" in got.err
     assert relance("--help").code == 0
+
+
+def test_given_penalties_since_for_a_tenant_then_its_policy_charges_from_that_day(tmp_path):
+    from datetime import date
+
+    cfg = write(tmp_path / "relance.yaml", GOOD + "        penalties_since: 2026-07-01\n")
+    [tenant] = load_config(cfg, [a.tenant for a in SYSTEMS.values()]).select(None)
+    assert tenant.load_policy().penalties.since == date(2026, 7, 1)
+    cfg = write(tmp_path / "relance.yaml", GOOD)
+    [tenant] = load_config(cfg, [a.tenant for a in SYSTEMS.values()]).select(None)
+    assert tenant.load_policy().penalties.since is None
+
+
+def test_given_a_bad_penalties_since_then_exit_2_naming_the_key(tmp_path, relance):
+    cfg = write(tmp_path / "relance.yaml", GOOD + "        penalties_since: next monday\n")
+    got = relance("--config", str(cfg), "check")
+    assert got.code == 2 and "penalties_since" in got.err and "Traceback" not in got.err

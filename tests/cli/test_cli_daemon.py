@@ -10,13 +10,13 @@ import time
 from datetime import date
 
 import pytest
-from cliutil import write
 
-import fakesource
 from adapters import registry
 from connector.config import load_config, load_secrets
 from connector.daemon import StopFlag, serve
 from connector.keys import parse
+from tests.cli.cliutil import write
+from tests.cli import fakesource
 
 TUE = "2026-03-10"
 

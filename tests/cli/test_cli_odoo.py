@@ -1,7 +1,7 @@
 """The CLI end to end against the Odoo emulator seeded with the demo ledger (19 over JSON-2; the daemon
 on 17 over XML-RPC): check, init, plan --json,
-run twice (the second writes nothing), and a daemon stopped by SIGTERM mid-run that loses and doubles
-nothing. Skipped, with the reason, while the Odoo adapter or its emulator cannot be imported."""
+run twice (the second writes nothing), a daemon stopped by SIGTERM mid-run that loses and doubles nothing, and
+a first plan that charges no history."""
 
 from __future__ import annotations
 
@@ -14,44 +14,13 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from cliutil import relance_process, subprocess_env, write
 
-try:
-    from adapters.odoo.client import OdooClient
-    from adapters.demo.ledger import demo_records
-    from adapters.odoo.emulator import OdooEmulator
-    from adapters.odoo.source import OdooSource  # noqa: F401 - the adapter the CLI opens
-except ImportError as exc:  # pragma: no cover - while the adapter or emulator is being written
-    pytest.skip(f"Odoo adapter or emulator not importable yet: {exc}", allow_module_level=True)
+from adapters.odoo.client import OdooClient
+from tests.cli.cliutil import charging_history_policy, demo_odoo, odoo_config, relance_process, subprocess_env
 
 AS_OF = date(2026, 3, 10)  # a Tuesday, no French public holiday: contacts allowed
 SECRET = "emulated-Password-4711"
 TOKEN = re.compile(r"relance:([0-9a-f]{32})")
-
-
-def start(version: str = "19.0") -> tuple[OdooEmulator, str]:
-    emu = OdooEmulator(version=version, db="demo")
-    emu.seed(demo_records(AS_OF, version=version))
-    emu.add_user(login="relance", password=SECRET, api_key=SECRET, groups=("account",), company_ids=(1,))
-    return emu, emu.start()
-
-
-def config(path, url: str, interval: float = 60, version: str = "19.0") -> str:
-    xmlrpc = version != "19.0"
-    return str(write(path / "relance.yaml", f"""
-        tenants:
-          - name: demo
-            system: odoo
-            url: {url}
-            database: demo
-            companies: [1]
-            login: relance
-            {"password_env" if xmlrpc else "api_key_env"}: RELANCE_TEST_ODOO_SECRET
-            protocol: {"xmlrpc" if xmlrpc else "json2"}
-            policy: fr-b2b
-            schedule: {{interval_minutes: {interval}}}
-            timezone: Europe/Paris
-    """))
 
 
 def written(url: str) -> Counter:
@@ -73,8 +42,11 @@ def written(url: str) -> Counter:
 
 @pytest.fixture(scope="module")
 def odoo(tmp_path_factory):
-    emu, url = start()
-    yield url, config(tmp_path_factory.mktemp("odoo"), url)
+    emu, url = demo_odoo(AS_OF, SECRET)
+    folder = tmp_path_factory.mktemp("odoo")
+    # the demo ledger's first run charges nothing with the shipped policy (no item was reminded before it was
+    # paid): the policy here asks for the history to be charged, so that every kind of write is exercised
+    yield url, odoo_config(folder, url, policy=str(charging_history_policy(folder)))
     emu.stop()
 
 
@@ -141,9 +113,9 @@ def test_report_gives_the_aged_balance_of_the_demo(odoo, relance):
 
 
 def test_daemon_stopped_by_sigterm_mid_run_loses_and_doubles_nothing(tmp_path, relance):
-    emu, url = start("17.0")  # over XML-RPC: each write is slow enough to stop the daemon in the middle
+    emu, url = demo_odoo(AS_OF, SECRET, "17.0")  # over XML-RPC: each write is slow enough to stop the daemon in the middle
     try:
-        cfg = config(tmp_path, url, interval=0.05, version="17.0")
+        cfg = odoo_config(tmp_path, url, interval=0.05, version="17.0")
         assert relance("--config", cfg, "init").code == 0
         planned = json.loads(relance("--config", cfg, "--as-of", AS_OF.isoformat(), "plan", "--json").out)
         keys = {op["key"] for op in planned["tenants"][0]["operations"]}
@@ -167,5 +139,30 @@ def test_daemon_stopped_by_sigterm_mid_run_loses_and_doubles_nothing(tmp_path, r
         final = written(url)
         assert all(n == 1 for n in final.values())
         assert {k for w, k in final if w == "note"} == keys
+    finally:
+        emu.stop()
+
+
+def test_given_the_shipped_policy_then_the_first_plan_charges_no_history_and_since_bounds_what_is_charged(
+        tmp_path, relance):
+    emu, url = demo_odoo(AS_OF, SECRET)
+    try:
+        def penalties(policy: str, since: str | None = None) -> list[dict]:
+            cfg = odoo_config(tmp_path, url, policy=policy)
+            if since:
+                with open(cfg, "a", encoding="utf-8") as f:
+                    f.write(f"    penalties_since: {since}\n")
+            got = relance("--config", cfg, "--as-of", AS_OF.isoformat(), "plan", "--json")
+            return [op for op in json.loads(got.out)["tenants"][0]["operations"] if op["kind"] == "penalty"]
+
+        assert penalties("fr-b2b") == []  # nothing was reminded before it was paid: no retroactive charge
+        history = penalties(str(charging_history_policy(tmp_path)))
+        assert len(history) > 20
+        since = "2026-02-01"
+        bounded = penalties(str(charging_history_policy(tmp_path)), since=since)
+        assert 0 < len(bounded) < len(history)
+        # every interest line starts on the go-live date at the earliest
+        starts = [ln["period_start"] for op in bounded for ln in op["lines"] if ln["kind"] == "interest"]
+        assert starts and min(starts) >= "2026-01-31"  # interest accrues on the days after period_start
     finally:
         emu.stop()

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from cliutil import write
 
 from adapters.quickbooks.emulator import QuickBooksEmulator
 from adapters.quickbooks.webhook import signature
@@ -24,6 +23,7 @@ from adapters.registry import SYSTEMS
 from connector.config import load_config, load_secrets
 from connector.daemon import StopFlag, serve
 from connector.keys import parse
+from tests.cli.cliutil import write
 
 AS_OF = date(2026, 3, 10)  # a Tuesday inside the shipped rate tables
 REDIRECT = "https://relance.example.com/callback"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import responses
-from cliutil import write
 
-import fakesource
 from adapters import registry
 from connector import publishers, rates
 from connector.config import RatesUpdate, load_config, load_secrets
 from connector.daemon import StopFlag, serve
+from tests.cli.cliutil import write
+from tests.cli import fakesource
 
 FIXTURES = Path(__file__).parents[1] / "connector" / "fixtures" / "rates"
 

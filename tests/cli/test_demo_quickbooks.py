@@ -21,6 +21,7 @@ from adapters.quickbooks.source import QuickBooksSource
 from connector.keys import parse, search_token
 from connector.policy import load_policy
 from connector.runner import run
+from tests.cli.cliutil import charging_history_policy
 
 AS_OF = date(2026, 3, 10)  # a Tuesday inside the shipped rate tables
 
@@ -51,14 +52,16 @@ def notes(emu: QuickBooksEmulator) -> list[dict]:
     return [a for a in emu.objects("Attachable") if MARKER in str(a.get("Note") or "")]
 
 
-def test_given_the_demo_on_quickbooks_then_it_writes_notes_emails_and_penalties_and_a_second_plan_is_empty(relance, kept):
+def test_given_the_demo_on_quickbooks_then_it_writes_notes_emails_and_penalties_and_a_second_plan_is_empty(
+        relance, kept, tmp_path):
     got = relance("demo", "--system", "quickbooks", "--as-of", AS_OF.isoformat())
 
     assert got.code == 0, got.out + got.err
     assert "QuickBooks Online emulator" in got.out and "policy fr-b2b" in got.out
     wrote = re.search(r"wrote (\d+) of (\d+) operation\(s\) \(([^)]*)\); \d+ skipped, 0 failed", got.out)
     assert wrote and wrote[1] == wrote[2], got.out
-    assert {"email", "call_task", "penalty"} <= {kind.split()[0] for kind in wrote[3].split(", ")}
+    kinds = {kind.split()[0] for kind in wrote[3].split(", ")}
+    assert {"email", "call_task"} <= kinds and "penalty" not in kinds  # a first run charges no history
     [emu] = kept
     invoices = {i["Id"]: i for i in emu.objects("Invoice")}
     customers = {c["Id"]: c for c in emu.objects("Customer")}
@@ -80,8 +83,16 @@ def test_given_the_demo_on_quickbooks_then_it_writes_notes_emails_and_penalties_
         assert to == customer["PrimaryEmailAddr"]["Address"]
         assert invoices[invoice_id]["EmailStatus"] == "EmailSent"
 
-    # charges: today's are on invoices paid late, so each is a penalty invoice naming the late one, with the
-    # Relance items and the operation's token
+    # charges, by a policy that charges the history (items paid late without a reminder): each is on an invoice
+    # paid late, so a penalty invoice naming the late one, with the Relance items and the operation's token
+    history = load_policy(charging_history_policy(tmp_path))
+    source = source_on(emu)
+    try:
+        charged = run(source, history, AS_OF, dry_run=False)
+    finally:
+        source.close()
+    assert charged.done and not charged.failed
+    invoices = {i["Id"]: i for i in emu.objects("Invoice")}
     items = {i["Id"]: i["Name"] for i in emu.objects("Item")}
     ours = {load_mapping().late_fees.item(k).name for k in ("interest", "indemnity", "fee")}
     penalty = [i for i in invoices.values() if MARKER[1:] in str(i.get("PrivateNote") or "")]
@@ -104,9 +115,10 @@ def test_given_the_demo_on_quickbooks_then_it_writes_notes_emails_and_penalties_
     source = source_on(emu)
     try:
         again = run(source, load_policy("fr-b2b"), AS_OF, dry_run=True)
+        again_history = run(source, history, AS_OF, dry_run=True)
     finally:
         source.close()
-    assert again.plan.operations == [] and not again.failed
+    assert again.plan.operations == [] == again_history.plan.operations and not again.failed
     assert "0 operation(s) left to write" in got.out
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cliutil import ROOT
+from tests.cli.cliutil import ROOT
 
 DAY = "2026-03-10"
 

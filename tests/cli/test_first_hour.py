@@ -12,6 +12,7 @@ import responses
 from connector import publishers
 from connector.interest import known_until
 from connector.policy import load_policy
+from tests.cli.cliutil import charging_history_policy, demo_odoo, odoo_config
 
 FIXTURES = Path(__file__).parents[1] / "connector" / "fixtures" / "rates"
 
@@ -24,22 +25,30 @@ def past_the_tables() -> date:
     return day
 
 
-def test_given_a_day_past_the_rate_tables_when_running_the_demo_then_one_line_per_cause_and_no_lone_indemnity(relance):
+def test_given_a_day_past_the_rate_tables_when_planning_and_running_then_one_line_per_cause_and_no_lone_indemnity(
+        relance, tmp_path, monkeypatch):
     day = past_the_tables()
-    got = relance("demo", "--as-of", day.isoformat(), "-v")
-    assert got.code == 1
-    grouped = re.findall(r"FAILED (\d+) item\(s\): no ECB main refinancing operations rate known after (\S+) "
-                         r"\((\S+)\) — run `relance rates update`", got.out)
-    assert len(grouped) == 2  # once in the plan, once in the run's account: one line each, not one per invoice
-    assert grouped[0][0] == grouped[1][0] and int(grouped[0][0]) > 10 and grouped[0][2].endswith("ecb_mro.csv")
-    assert "FAILED invoice" not in got.out
-    failed = re.findall(r"^ +invoice (\S+)$", got.out, re.M)  # -v lists the items under their cause
-    assert failed and len(failed) == 2 * len(set(failed))  # each invoice once in each list
-    written = re.findall(r"^  penalty .* on (\S+) -> ", got.out, re.M)
-    assert not set(failed) & set(written)  # nothing charged on an invoice whose interest failed
-    assert re.search(rf"== relance run: wrote .* skipped, {grouped[0][0]} failed", got.out)  # the closing line counts them
-    assert f"0 operation(s) left to write (what was written is found again in Odoo); {grouped[0][0]} item(s) " \
-           f"failed and are not planned" in got.out
+    emu, url = demo_odoo(day, "first-hour-Secret-1")
+    monkeypatch.setenv("RELANCE_TEST_ODOO_SECRET", "first-hour-Secret-1")
+    try:  # a policy that charges the demo's history, so that many invoices need the missing rate
+        cfg = odoo_config(tmp_path, url, policy=str(charging_history_policy(tmp_path)))
+        relance("--config", cfg, "init")
+        cause = (r"FAILED (\d+) item\(s\): no ECB main refinancing operations rate known after (\S+) "
+                 r"\((\S+)\) — run `relance rates update`")
+        plan = relance("--config", cfg, "--as-of", day.isoformat(), "plan", "-v")
+        run = relance("--config", cfg, "--as-of", day.isoformat(), "run", "-v")
+    finally:
+        emu.stop()
+    assert plan.code == 1 and run.code == 1
+    [(count, _, table)] = re.findall(cause, plan.out)  # one line for the cause, not one per invoice
+    assert re.findall(cause, run.out) == [(count, _, table)] and int(count) > 10 and table.endswith("ecb_mro.csv")
+    assert "FAILED invoice" not in plan.out + run.out
+    failed = re.findall(r"^ +invoice (\S+)$", plan.out, re.M)  # -v lists the items under their cause
+    assert failed and len(failed) == len(set(failed)) == int(count)
+    assert re.findall(r"^ +invoice (\S+)$", run.out, re.M) == failed
+    written = re.findall(r"penalty .* on (\S+)", run.out)
+    assert not set(failed) & set(written)  # nothing charged on an invoice whose interest failed: no lone indemnity
+    assert re.search(rf"wrote .* skipped, {count} failed", run.out)  # the closing line counts them
 
 
 def test_given_rates_updated_from_the_publishers_then_penalty_and_demo_work_as_of_today(relance, rates_dir):

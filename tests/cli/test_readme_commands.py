@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cliutil import ROOT
+from tests.cli.cliutil import ROOT
 
 DEMO = "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/relance demo"
 TESTS = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from builders import action, applied, customer, ledger, receivable
 
 from connector import jurisdictions
 from connector.errors import RateMissing
@@ -20,6 +19,7 @@ from connector.plan import make_plan
 from connector.policy import load_policy
 from connector.rates import fixing_date_before
 from connector.reconcile import reconcile
+from tests.builders import action, applied, customer, ledger, receivable
 
 D = Decimal
 
@@ -146,10 +146,12 @@ def test_given_level_below_from_level_then_no_penalty_yet():
     assert [o for o in ops if o.kind == "penalty"] == [] and [o for o in ops if o.kind == "action"] == []
 
 
-def test_given_invoice_paid_late_then_final_interest_invoice():
+def test_given_invoice_paid_late_after_its_formal_notice_then_final_interest_invoice():
     fr = load_policy("fr-b2b")
     r = receivable(due="2025-05-31", amount="10000", payments=(("2025-08-15", "4000"), ("2025-09-15", "6000")))
-    [op] = [o for o in make_plan(reconcile(ledger([customer()], [r]), fr, AS_OF), fr).operations if o.kind == "penalty"]
+    notice = action("n", "2025-07-01", 5, (r.id,), channel="registered_letter")
+    [op] = [o for o in make_plan(reconcile(ledger([customer()], [r], [notice]), fr, AS_OF), fr).operations
+            if o.kind == "penalty"]
     interest = op.lines[0]
     assert interest.period_end == date(2025, 9, 15)
     expected = D("10000") * D("0.1315") * 30 / 365 + D("10000") * D("0.1215") * 46 / 365 + D("6000") * D("0.1215") * 31 / 365

@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from builders import action, applied, customer, ledger, receivable
 
 from connector.models import Instalment, PaymentPlan
 from connector.plan import make_plan
 from connector.policy import load_policy
 from connector.reconcile import reconcile
+from tests.builders import action, applied, customer, ledger, receivable
 
 TUE = date(2026, 3, 10)  # a working day in France
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from builders import applied, customer, ledger, receivable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from connector.interest import interest_periods, total
 from connector.plan import make_plan
 from connector.policy import load_policy
 from connector.reconcile import reconcile
+from tests.builders import applied, customer, ledger, receivable
 
 POLICIES = {name: load_policy(name) for name in ("fr-b2b", "us-flat-fee", "uk-b2b")}
 BASE = date(2025, 6, 2)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from builders import customer, ledger, receivable
-
 from connector.runner import run
 from connector.errors import ItemError, ItemSkipped, SourceUnavailable
 from connector.keys import parse, render
 from connector.models import Ledger, Operation, Rejection
 from connector.policy import load_policy
 from connector.protocol import Source
+from tests.builders import customer, ledger, receivable
 
 TUE = date(2026, 3, 10)
 

@@ -9,13 +9,13 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from builders import action, customer, ledger, receivable
 
 from connector.models import HistoryEntry
 from connector.plan import make_plan
 from connector.policy import load_policy
 from connector.reconcile import reconcile
 from connector.runner import frozen_heap, plan_ledger
+from tests.builders import action, customer, ledger, receivable
 
 TUE = date(2026, 3, 10)
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from reliability.crash_kill import ForkServer, Killer, WriteCounter, killed_by_sigkill, workdir
 from connector.lease import TTL
+from tests.reliability.crash_kill import ForkServer, Killer, WriteCounter, killed_by_sigkill, workdir
 
 DAYS = [date(2026, 5, 19) + timedelta(days=7 * i) for i in range(5)]  # Tuesdays, no French holiday
 FULL_SWEEP = os.environ.get("RELANCE_FULL_SWEEP") == "1"
@@ -65,10 +65,10 @@ def scenario(system: str, version: str = "19.0") -> Scenario:
     key = f"{system}-{version}"
     if key not in _SCENARIOS:
         if system == "odoo":
-            from reliability.crash_odoo import OdooBooks
+            from tests.reliability.crash_odoo import OdooBooks
             books = OdooBooks(DAYS[0], version)
         else:
-            from reliability.crash_qbo import QuickBooksBooks
+            from tests.reliability.crash_qbo import QuickBooksBooks
             books = QuickBooksBooks(DAYS[0])
         server = ForkServer(workdir())
         atexit.register(books.stop)

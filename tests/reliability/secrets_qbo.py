@@ -9,8 +9,8 @@ import types
 from datetime import date
 from pathlib import Path
 
-from reliability.secrets_odoo import AS_OF
-from reliability.secrets_scan import Scanner
+from tests.reliability.secrets_odoo import AS_OF
+from tests.reliability.secrets_scan import Scanner
 
 QBO_CLIENT_ID = "qbo-CLIENT-id-5e8a17c3"  # public by design (it is in the consent address), searched for anyway
 QBO_CLIENT_SECRET = "qbo-Client-Secret-9f0c+/=d2e"

@@ -9,8 +9,8 @@ import hmac
 import io
 import json
 
-from reliability.secrets_qbo import VERIFIER
-from reliability.secrets_scan import Scanner
+from tests.reliability.secrets_qbo import VERIFIER
+from tests.reliability.secrets_scan import Scanner
 
 WEBHOOK_REALM = "9130354735682016"
 BODY_MARKERS = {"event id": "88cd52aa-body-marker-4351", "entity id": "71234987", "realm id": WEBHOOK_REALM,

@@ -19,7 +19,7 @@ from connector import jurisdictions, rates
 from connector.policy import load_policy
 from connector.reports import Options, build, html
 from connector.runner import plan_ledger
-from reliability.badinput_files import (
+from tests.reliability.badinput_files import (
     CORPUS,
     KEY_ENV,
     KEY_VALUE,
@@ -32,8 +32,8 @@ from reliability.badinput_files import (
     run_cli,
     run_process,
 )
-from reliability.badinput_odoo import SECRET, OdooBooks, penalties_from_due
-from reliability.badinput_qbo import QuickBooksBooks
+from tests.reliability.badinput_odoo import SECRET, OdooBooks, penalties_from_due
+from tests.reliability.badinput_qbo import QuickBooksBooks
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from collections import Counter
 
 import pytest
 
-from reliability.crash_sweep import DAYS, FULL_SWEEP, difference, kill_point, kill_points, scenario
+from tests.reliability.crash_sweep import DAYS, FULL_SWEEP, difference, kill_point, kill_points, scenario
 
 # Kill points per system in CI (first and last write included); each costs about two runs of its day.
 SAMPLE = {("odoo", "19.0"): 14, ("odoo", "17.0"): 4, ("quickbooks", ""): 14}

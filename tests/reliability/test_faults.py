@@ -15,8 +15,8 @@ import pytest
 
 from connector.policy import load_policy
 from connector.runner import run
-from reliability.crash_faults import ODOO_KINDS, QBO_KINDS, RETRY_AFTER, Injector, faulty_day
-from reliability.crash_sweep import DAYS, difference, scenario
+from tests.reliability.crash_faults import ODOO_KINDS, QBO_KINDS, RETRY_AFTER, Injector, faulty_day
+from tests.reliability.crash_sweep import DAYS, difference, scenario
 
 # (system, Odoo version, share of calls that fail, day of the job): the first day is the demo's big plan (184
 # operations on Odoo, the penalties of every invoice paid late), the fourth adds penalty lines to open QuickBooks

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from urllib3.exceptions import InsecureRequestWarning
 
-from reliability.secrets_capture import Capture, Cli, RecordCapture, assert_clean, report_figures
-from reliability.secrets_odoo import (
+from tests.reliability.secrets_capture import Capture, Cli, RecordCapture, assert_clean, report_figures
+from tests.reliability.secrets_odoo import (
     AS_OF,
     KEY_VAR,
     ODOO_KEY,
@@ -36,7 +36,7 @@ from reliability.secrets_odoo import (
     odoo_tenant,
     write_config,
 )
-from reliability.secrets_qbo import (
+from tests.reliability.secrets_qbo import (
     ID_VAR,
     QBO_CLIENT_ID,
     QBO_CLIENT_SECRET,
@@ -53,8 +53,8 @@ from reliability.secrets_qbo import (
     qbo_store_dump,
     qbo_tokens,
 )
-from reliability.secrets_scan import Scanner
-from reliability.secrets_servers import (
+from tests.reliability.secrets_scan import Scanner
+from tests.reliability.secrets_servers import (
     Proxy,
     VerifySpy,
     closed_port_url,
@@ -65,7 +65,7 @@ from reliability.secrets_servers import (
     token_echo_500,
     xmlrpc_echo_500,
 )
-from reliability.secrets_webhook import (
+from tests.reliability.secrets_webhook import (
     BODY_MARKERS,
     CLOUD_EVENTS,
     LEGACY,

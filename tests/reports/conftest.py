@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from smallbooks import load_ledger
+from tests.reports.smallbooks import load_ledger
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from builders import customer, ledger, receivable
 
 from connector.models import HistoryEntry, Ledger
+from tests.builders import customer, ledger, receivable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -6,13 +6,13 @@ import re
 from datetime import date
 
 import pytest
-from pngread import count_colour, read_png
-from smallbooks import load_ledger
 
 from connector.policy import load_policy
 from connector.reports import build, charts, html, png
 from connector.reports.balances import add_months, month_ends
 from connector.runner import plan_ledger
+from tests.reports.pngread import count_colour, read_png
+from tests.reports.smallbooks import load_ledger
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from pngread import read_png
+from tests.reports.pngread import read_png
 
 try:
     from adapters.demo.ledger import demo_records
@@ -118,7 +118,7 @@ def test_given_html_and_png_when_reported_then_the_page_shows_the_json_totals(re
     for cur, totals in doc["aged_totals"].items():
         assert f'data-total="{cur}" data-amount="{totals["total"]}"' in text
 
-    from browser import dump_dom, screenshot  # skips from here on without Chromium
+    from tests.reports.browser import dump_dom, screenshot  # skips from here on without Chromium
     dom = dump_dom(page)
     for cur, totals in doc["aged_totals"].items():
         shown = f"{Decimal(totals['total']):,.2f}"

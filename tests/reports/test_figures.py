@@ -7,14 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from builders import customer, ledger, receivable
-from smallbooks import load_ledger
 
 from connector.errors import ConfigError
 from connector.models import HistoryEntry
 from connector.policy import load_policy
 from connector.reports import Options, build, metrics
 from connector.runner import plan_ledger
+from tests.builders import customer, ledger, receivable
+from tests.reports.smallbooks import load_ledger
 
 D = Decimal
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import dump_dom, screenshot
-from pngread import count_colour, read_png
-from smallbooks import load_ledger
 
 from connector.policy import load_policy
 from connector.reports import build, charts, html
 from connector.runner import plan_ledger
+from tests.reports.browser import dump_dom, screenshot
+from tests.reports.pngread import count_colour, read_png
+from tests.reports.smallbooks import load_ledger
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from builders import customer, ledger, receivable
-
 from connector.policy import load_policy
 from connector.reports import worklist as wl
 from connector.runner import plan_ledger
+from tests.builders import customer, ledger, receivable
 
 AS_OF = date(2026, 3, 31)
 D = Decimal

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from books import Books, Scoped, weekdays
 
 from adapters.odoo.source import OdooSource
 from connector.runner import run
 from connector.keys import PREFIX
 from connector.policy import load_policy
+from tests.adapters.odoo.books import Books, Scoped, weekdays
 
 A = date(2026, 3, 2)  # a Monday; the shipped rate tables cover the whole scenario
 
@@ -180,7 +180,8 @@ def test_penalties_as_debit_notes_reference_the_late_invoice(odoo, source, init_
     move, lines = books.invoice(partner, A - timedelta(days=70), "3000.00", due=A - timedelta(days=40))
     books.pay(partner, lines[0], "3000.00", A - timedelta(days=2))  # paid 38 days late: final interest
     scoped = Scoped(src, books.partners)
-    policy = load_policy("fr-b2b")
+    policy = load_policy("fr-b2b")  # charging an item paid late without a reminder is the policy's choice:
+    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"paid_late_min_level": 0})})
     first = run(scoped, policy, A, dry_run=False)
     assert first.failed == [], [f.reason for f in first.failed]
     assert [d.key for d in first.done] and run(scoped, policy, A, dry_run=False).done == []
@@ -194,3 +195,21 @@ def test_penalties_as_debit_notes_reference_the_late_invoice(odoo, source, init_
     # 3000 x 12.15 % x 38 / 365 (2026 H1) + 40 EUR
     expected = (Decimal("3000") * Decimal("0.1215") * 38 / 365).quantize(Decimal("0.01")) + 40
     assert Decimal(str(notes[0]["amount_total"])) == expected
+
+
+def test_given_debtor_tags_then_a_tagged_individual_is_a_professional_and_a_tagged_company_a_consumer(
+        source, init_log):
+    """Penalties follow the debtor's kind: read from is_company, overridden by the tags `relance init` creates."""
+    b = Books(source.client)
+    person, trader, company, household = (b.partner("Debtor Person", company=False),
+                                          b.partner("Debtor Trader", company=False),
+                                          b.partner("Debtor Company"), b.partner("Debtor Household"))
+    res = source._resolve()
+    assert res.consumer_tag and res.professional_tag
+    source.client.call("res.partner", "write", [trader], vals={"category_id": [(4, res.professional_tag)]})
+    source.client.call("res.partner", "write", [household], vals={"category_id": [(4, res.consumer_tag)]})
+    for p in b.partners:
+        b.invoice(p, A - timedelta(days=40), "100.00", due=A - timedelta(days=10))
+    kinds = {c.id: c.kind for c in Scoped(source, b.partners).fetch(A).customers}
+    assert kinds == {str(person): "person", str(trader): "company", str(company): "company",
+                     str(household): "person"}

@@ -7,12 +7,12 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-from books import Books, Scoped
 
 from adapters.odoo.source import OdooSource
 from connector.runner import run
 from connector.models import Ledger
 from connector.policy import load_policy
+from tests.adapters.odoo.books import Books, Scoped
 
 A = date(2026, 3, 2)
 

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 import yaml
-from books import Books
 
 from adapters.odoo.emulator import OdooEmulator
 from adapters.odoo.emulator.ledger import base_records
 from adapters.odoo.mapping import load_mapping, shipped_mapping_path
 from adapters.odoo.source import OdooSource
 from connector.errors import ConfigError
+from tests.adapters.odoo.books import Books
 
 A = date(2026, 3, 2)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from qbo_books import Target, new_emulator
+from tests.adapters.quickbooks.qbo_books import Target, new_emulator
 
 REAL_VARS = ("QBO_REALM_ID", "QBO_TOKEN_FILE", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET")
 

@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from qbo_books import Books, Scoped, new_emulator
 
 from adapters.quickbooks.client import request_id
 from connector.runner import run
 from connector.keys import PREFIX, parse
 from connector.models import Operation
 from connector.policy import load_policy
+from tests.adapters.quickbooks.qbo_books import Books, Scoped, new_emulator
 
 A = date(2026, 3, 2)
 

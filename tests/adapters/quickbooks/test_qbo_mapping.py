@@ -31,3 +31,18 @@ def test_given_a_bad_value_then_the_error_names_file_and_key(tmp_path, patch, wh
     with pytest.raises(ConfigError) as exc:
         load_mapping(path)
     assert str(path) in str(exc.value) and where in str(exc.value)
+
+
+@pytest.mark.parametrize("company, notes, kind", [
+    ("Dupont SARL", "", "company"),
+    ("", "", "person"),
+    ("", "Sole trader #professional", "company"),
+    ("Famille Martin", "#consumer: household account", "person"),
+])
+def test_given_a_customer_then_its_debtor_kind_follows_company_name_unless_a_marker_says_otherwise(company, notes, kind):
+    from adapters.quickbooks.read import to_customer
+
+    # fields as Intuit's Customer entity names them (DisplayName, CompanyName, Notes)
+    row = {"Id": "58", "DisplayName": company or "Jeanne Martin", "CompanyName": company, "Notes": notes,
+           "Active": True}
+    assert to_customer(row, load_mapping()).kind == kind
