@@ -212,6 +212,7 @@ class Operation:
     deadline: Date | None = None
     formal_notice: bool = False
     collector: str | None = None
+    company_id: str | None = None  # the company of the items: it writes, signs and books the operation
     items: tuple[Item, ...] = ()
     lines: tuple[PenaltyLine, ...] = ()
     currency: Currency

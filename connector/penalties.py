@@ -168,7 +168,7 @@ def _fees(p: Position, fee: Fee, charged: _Charged, since: date | None) -> list[
 
 
 def _operation(acc: Account, rules: Jurisdiction, invoice_id: str, currency: str, group: list[PenaltyLine],
-               as_of: date) -> Operation:
+               as_of: date, company_id: str | None) -> Operation:
     """One penalty operation per late invoice and currency; its key names every line, so a line added later
     makes a new operation and a repeated run finds the same one."""
     c = acc.customer
@@ -176,6 +176,7 @@ def _operation(acc: Account, rules: Jurisdiction, invoice_id: str, currency: str
     return Operation(
         key=make_key("penalty", invoice_id, currency, *parts), kind="penalty", as_of=as_of, customer_id=c.id,
         customer_name=c.name, target="invoice", target_id=invoice_id, lang=c.lang, collector=c.collector,
+        company_id=company_id,
         lines=tuple(group), currency=currency, amount=sum((ln.amount for ln in group), Decimal(0)),
         reason=f"{rules.name} penalties on {group[0].invoice_number}: " + "; ".join(
             f"{ln.kind} {ln.amount} {ln.currency}" for ln in group),
@@ -222,9 +223,11 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
             lines[(r.invoice_id, ind.currency)].append(line)
         if fee and not final and (fees := _fees(p, fee, charged, pen.since)):
             lines[(r.invoice_id, r.currency)].extend(fees)
+    if lines:
+        company_of = {p.receivable.invoice_id: p.receivable.company_id for p in acc.positions}
     for (invoice_id, currency), group in sorted(lines.items()):
-        if invoice_id not in failed:
-            ops.append(_operation(acc, rules, invoice_id, currency, group, as_of))
+        if invoice_id not in failed:  # booked in the late invoice's own company
+            ops.append(_operation(acc, rules, invoice_id, currency, group, as_of, company_of[invoice_id]))
     return ops, skipped, errors
 
 

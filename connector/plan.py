@@ -83,7 +83,8 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
         if p.hold:
             plan.skipped.append(Skip(customer_id=c.id, record=f"invoice {p.receivable.number}", reason=f"held: {p.hold}"))
             continue
-        gkey = (n,) if per_customer else (n, p.receivable.invoice_id)
+        # a reminder speaks for one company: a customer of two companies of one tenant gets one from each
+        gkey = (n, p.receivable.company_id) if per_customer else (n, p.receivable.invoice_id)
         members = groups.get(gkey)
         if members is None:
             groups[gkey] = [p]
@@ -126,7 +127,7 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
             target_id=members[0].receivable.invoice_id if per_invoice else c.id, channel=channel, level=n,
             level_name=level.name, template=level.template, tone=level.tone, lang=c.lang,
             deadline=as_of + timedelta(days=level.task_days), formal_notice=level.formal_notice,
-            collector=c.collector,
+            collector=c.collector, company_id=members[0].receivable.company_id,
             # dicts: pydantic builds the Items as it validates the operation, faster than Item(...) each
             items=tuple({"receivable_id": r.id, "invoice_id": r.invoice_id, "number": r.number, "due_date": r.due_date,
                          "days_late": p.days_late, "open_amount": r.open_amount, "currency": r.currency}

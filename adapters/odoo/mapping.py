@@ -58,7 +58,8 @@ class Penalties(Frozen):
     interest_product: XmlRef
     indemnity_product: XmlRef
     fee_product: XmlRef
-    income_account_code: str | None = None
+    # chart (res.company.chart_template) -> penalty kind -> the code its income account starts with
+    accounts: dict[str, dict[Literal["interest", "indemnity", "fee"], str]] = {}
 
 
 class CreditHold(Frozen):

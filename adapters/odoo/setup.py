@@ -13,9 +13,21 @@ from adapters.odoo.mapping import OdooMapping, XmlRef
 
 
 @dataclass
+class Company:
+    """One company of the tenant, as it writes, signs and books what concerns its own invoices."""
+
+    id: int
+    name: str
+    chart: str | None = None  # res.company.chart_template (Odoo 17+), e.g. fr, de_skr03, generic_coa
+    journal: int | None = None  # its sale journal for penalty invoices
+    accounts: dict[str, tuple[int, str]] = field(default_factory=dict)  # penalty kind -> (account id, code)
+
+
+@dataclass
 class Resolved:
     activity_types: dict[str, int] = field(default_factory=dict)
     products: dict[str, int] = field(default_factory=dict)  # interest | indemnity | fee
+    companies: dict[int, Company] = field(default_factory=dict)  # the first is the default
     excluded_tag: int | None = None
     hold_tag: int | None = None
     consumer_tag: int | None = None  # a partner who is a consumer whatever the books say (company or not)
@@ -81,7 +93,8 @@ def _ensure(client: OdooClient, ref: XmlRef, model: str, values: dict, create: b
     return res_id
 
 
-def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool) -> tuple[Resolved, list[str]]:
+def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool,
+               companies: tuple[int, ...] = ()) -> tuple[Resolved, list[str]]:
     out, log = Resolved(), []
     for channel, ref in mapping.activities.items():
         values = dict(ref.create or {})
@@ -109,9 +122,61 @@ def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool) -> tuple[
         setattr(out, attr, _ensure(client, ref, "res.partner.category", {"name": ref.name or ref.xmlid}, create,
                                    what, out, log))
     out.journal = _journal(client, mapping)
-    if out.journal is None:
+    out.companies = _companies(client, mapping, companies, out.journal)
+    for c in out.companies.values():
+        if c.journal is None:
+            out.missing.append(f"a sale journal of company {c.name} (res.company {c.id}) for penalty invoices "
+                               "(penalties.journal in the Odoo mapping)")
+        for kind in ("interest", "indemnity", "fee"):
+            found = c.accounts.get(kind)
+            log.append(f"{kind} lines of company {c.name}: " + (
+                f"account {found[1]} (account.account {found[0]})" if found else
+                "the product's income account" + (f" (no account for chart {c.chart!r} in the mapping)"
+                                                  if c.chart else "")))
+    if out.journal is None and not out.companies:
         out.missing.append("a sale journal for penalty invoices (penalties.journal in the Odoo mapping)")
     return out, log
+
+
+def _companies(client: OdooClient, mapping: OdooMapping, ids: tuple[int, ...], default_journal: int | None,
+               ) -> dict[int, Company]:
+    """The tenant's companies (those of relance.yaml, else every company the API user may use), each with its
+    sale journal and, by its chart of accounts, the income account of each kind of penalty line."""
+    if not ids:
+        user = client.call("res.users", "read", ids=[client.uid], fields=["company_id", "company_ids"])[0]
+        first = user["company_id"][0] if user.get("company_id") else None
+        ids = tuple(sorted(set(user.get("company_ids") or ()), key=lambda c: (c != first, c)))
+    has = client.call("res.company", "fields_get", attributes=["type"])
+    fields = ["name"] + (["chart_template"] if "chart_template" in has else [])
+    rows = {r["id"]: r for r in client.call("res.company", "read", ids=list(ids), fields=fields)}
+    account_fields = client.call("account.account", "fields_get", attributes=["type"])
+    ref = mapping.penalties.journal
+    out: dict[int, Company] = {}
+    for cid in ids:
+        row = rows.get(cid)
+        if row is None:
+            continue
+        c = Company(id=cid, name=row["name"], chart=row.get("chart_template") or None)
+        ctx = {"allowed_company_ids": [cid]}
+        if ref.xmlid and default_journal:
+            journal = client.call("account.journal", "read", ids=[default_journal], fields=["company_id"])
+            if journal and journal[0]["company_id"] and journal[0]["company_id"][0] == cid:
+                c.journal = default_journal
+        if c.journal is None:
+            domain = [("type", "=", "sale"), ("company_id", "=", cid)] + ([("code", "=", ref.code)] if ref.code else [])
+            found = client.call("account.journal", "search_read", domain=domain, fields=["id"], limit=1,
+                                order="sequence, id", context=ctx)
+            c.journal = int(found[0]["id"]) if found else None
+        # 17 has one company per account, 19 shares an account between companies (company_ids)
+        own = ("company_ids", "in", [cid]) if "company_ids" in account_fields else ("company_id", "=", cid)
+        live = [("deprecated", "=", False)] if "deprecated" in account_fields else []
+        for kind, prefix in mapping.penalties.accounts.get(c.chart or "", {}).items():
+            found = client.call("account.account", "search_read", domain=[("code", "=like", f"{prefix}%"), own, *live],
+                                fields=["id", "code"], limit=1, order="code, id", context=ctx)
+            if found:
+                c.accounts[kind] = (int(found[0]["id"]), found[0]["code"])
+        out[cid] = c
+    return out
 
 
 def _service_product_values(client: OdooClient) -> dict:

@@ -49,7 +49,7 @@ class OdooSource(Source):
     def _resolve(self) -> Resolved:
         if self._resolved is None:
             self._connected()
-            self._resolved, _ = ensure_all(self.client, self.mapping, create=False)
+            self._resolved, _ = ensure_all(self.client, self.mapping, create=False, companies=self.companies)
         return self._resolved
 
     def _fixed_collector(self) -> int | None:
@@ -70,13 +70,13 @@ class OdooSource(Source):
 
     def apply(self, op: Operation) -> str:
         if self._writer is None:
-            self._writer = Writer(self.client, self.mapping, self._resolve(), self._company_name())
+            self._writer = Writer(self.client, self.mapping, self._resolve())
         return self._writer.apply(op)
 
     # -- setup and diagnosis ---------------------------------------------------------------------
     def init(self) -> list[str]:
         self._connected()
-        self._resolved, log = ensure_all(self.client, self.mapping, create=True)
+        self._resolved, log = ensure_all(self.client, self.mapping, create=True, companies=self.companies)
         return log + [f"missing: {m}" for m in self._resolved.missing]
 
     def check(self) -> list[CheckRow]:
@@ -94,10 +94,16 @@ class OdooSource(Source):
                 reason = detail if detail == UNCHECKED else "not granted"
                 ok, detail = None, f"{reason} (only `relance init` needs it; run init as an administrator)"
             out.append((name, ok, detail))
-        res, _ = ensure_all(self.client, self.mapping, create=False)
+        res, _ = ensure_all(self.client, self.mapping, create=False, companies=self.companies)
         out.append(("setup objects", not res.missing, "all found" if not res.missing else "; ".join(res.missing)))
+        for c in res.companies.values():
+            used = ", ".join(f"{kind} {c.accounts[kind][1]}" if kind in c.accounts else f"{kind} the product's"
+                             for kind in ("interest", "indemnity", "fee"))
+            out.append((f"company {c.name}", c.journal is not None,
+                        f"chart {c.chart or 'unknown'}; sale journal account.journal {c.journal}; income accounts: {used}"
+                        if c.journal else "no sale journal for penalty invoices"))
         try:
-            out.append(("sender email", True, Writer(self.client, self.mapping, res, "").sender()))
+            out.append(("sender email", True, Writer(self.client, self.mapping, res).sender()))
         except RelanceError as exc:
             out.append(("sender email", False, str(exc)))
         if self.mapping.penalties.mode == "debit_note":
@@ -119,12 +125,6 @@ class OdooSource(Source):
             except OdooError:
                 continue  # this version has the other method
         return (name, False, UNCHECKED)
-
-    def _company_name(self) -> str:
-        cid = self.companies[0] if self.companies else None
-        domain = [("id", "=", cid)] if cid else []
-        rows = self.client.call("res.company", "search_read", domain=domain, fields=["name"], limit=1)
-        return rows[0]["name"] if rows else ""
 
     def claims(self) -> OdooClaims:
         """Where this tenant's lease is kept (connector/lease.py): one lease per database and company set."""

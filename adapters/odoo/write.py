@@ -14,7 +14,7 @@ from typing import Any
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.mapping import OdooMapping
-from adapters.odoo.setup import Resolved
+from adapters.odoo.setup import Company, Resolved
 from connector import channels
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
@@ -32,8 +32,8 @@ def _id(value: str, what: str) -> int:
 
 
 class Writer:
-    def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved, company: str):
-        self.client, self.mapping, self.res, self.company = client, mapping, resolved, company
+    def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved):
+        self.client, self.mapping, self.res = client, mapping, resolved
         self._currencies: dict[str, int] = {}
         self._partner_fields: set[str] | None = None
         self._sender: str | None = None
@@ -62,7 +62,7 @@ class Writer:
         return "res.partner", _id(op.customer_id, "customer")
 
     def _action(self, op: Operation, target: tuple[str, int]) -> str:
-        text = render_text(op, self.company)
+        text = render_text(op, self._company(op).name)
         token = search_token(op.key)
         done = []
         if op.channel in channels.SENT:
@@ -114,7 +114,7 @@ class Writer:
         domain = [("res_model", "=", model), ("res_id", "=", res_id), ("name", "=", name)]
         if self.client.call("ir.attachment", "search_read", domain=domain, fields=["id"], limit=1):
             return name
-        pdf = letter_pdf(self.company, op.customer_name, subject, text, op.as_of, token)
+        pdf = letter_pdf(self._company(op).name, op.customer_name, subject, text, op.as_of, token)
         self._create_once("ir.attachment", {"name": name, "res_model": model, "res_id": res_id, "type": "binary",
                                             "mimetype": "application/pdf", "datas": base64.b64encode(pdf).decode()},
                           domain)
@@ -154,11 +154,12 @@ class Writer:
         elif debit_note := (self.mapping.penalties.mode == "debit_note" and op.currency == self._move_currency(late)):
             move = self._debit_note(op, token, late, domain)
         else:
-            move_id = self._create_once("account.move", self._penalty_values(op, token, late), domain)
+            move_id = self._create_once("account.move", self._penalty_values(op, token, late), domain,
+                                        context=self._context(op))
             move = self.client.call("account.move", "read", ids=[move_id], fields=["id", "name", "state"])[0]
         if self.mapping.penalties.state == "posted" and move["state"] == "draft":
             try:
-                self.client.call("account.move", "action_post", ids=[move["id"]])
+                self.client.call("account.move", "action_post", ids=[move["id"]], context=self._context(op))
             except OdooValidationError as exc:  # e.g. a lock date Odoo cannot move the entry past
                 self._discard(move["id"], op.lines[0].invoice_number, exc)
             move = self.client.call("account.move", "read", ids=[move["id"]], fields=["id", "name", "state"])[0]
@@ -188,10 +189,10 @@ class Writer:
         """account_debit_note's wizard: the new draft gets debit_origin_id = the late invoice and a ref
         '<number>, <reason>'; the token goes in the reason so a crash before the lines are written
         leaves a draft found again, not an orphan."""
-        ctx = {"active_model": "account.move", "active_ids": [late]}
+        ctx = {**self._context(op), "active_model": "account.move", "active_ids": [late]}
         wizard = self.client.call("account.debit.note", "create", vals_list=[{
             "move_ids": [(6, 0, [late])], "date": op.as_of.isoformat(), "reason": f"late-payment penalties {token}",
-            "journal_id": self.res.journal, "copy_lines": False}], context=ctx)[0]
+            "journal_id": self._journal(op), "copy_lines": False}], context=ctx)[0]
         try:
             action = self.client.call("account.debit.note", "create_debit", ids=[wizard], context=ctx)
             move_id = int(action["res_id"])
@@ -205,23 +206,50 @@ class Writer:
 
     def _write_lines(self, move_id: int, op: Operation, token: str, late: int) -> None:
         lines = self._penalty_values(op, token, late)["invoice_line_ids"]
-        self.client.call("account.move", "write", ids=[move_id], vals={"invoice_line_ids": [(5, 0, 0), *lines]})
+        self.client.call("account.move", "write", ids=[move_id], vals={"invoice_line_ids": [(5, 0, 0), *lines]},
+                         context=self._context(op))
+
+    def _company(self, op: Operation) -> Company:
+        """The company of the operation's items, which writes, signs and books it; the tenant's first when the
+        item names none or one the tenant does not follow."""
+        if op.company_id and op.company_id.isdigit() and int(op.company_id) in self.res.companies:
+            return self.res.companies[int(op.company_id)]
+        if self.res.companies:
+            return next(iter(self.res.companies.values()))
+        return Company(id=0, name="", journal=self.res.journal)
+
+    def _journal(self, op: Operation) -> int:
+        company = self._company(op)
+        if not company.journal:
+            raise ItemError(f"no sale journal of company {company.name or '?'} for penalty invoices "
+                            "(mapping penalties.journal)")
+        return company.journal
+
+    def _context(self, op: Operation) -> dict:
+        """Writes in the invoice's company: Odoo checks journal, products and accounts against the active company."""
+        company = self._company(op)
+        if not company.id:
+            return {}
+        return {"allowed_company_ids": [company.id, *(c for c in self.res.companies if c != company.id)]}
 
     def _penalty_values(self, op: Operation, token: str, late: int) -> dict:
-        if not self.res.journal:
-            raise ItemError("no sale journal for penalty invoices (mapping penalties.journal)")
+        journal = self._journal(op)
+        accounts = self._company(op).accounts
         lines = []
         for ln in op.lines:
             product = self.res.products.get(ln.kind)
             if not product:
                 raise ItemError(f"no {ln.kind} product: run `relance init` (mapping penalties.{ln.kind}_product)")
-            lines.append((0, 0, {"product_id": product, "name": ln.description, "quantity": 1.0,
-                                 "price_unit": float(ln.amount), "tax_ids": [(6, 0, [])]}))
+            line = {"product_id": product, "name": ln.description, "quantity": 1.0, "price_unit": float(ln.amount),
+                    "tax_ids": [(6, 0, [])]}
+            if ln.kind in accounts:
+                line["account_id"] = accounts[ln.kind][0]
+            lines.append((0, 0, line))
         return {
             "move_type": "out_invoice", "partner_id": _id(op.customer_id, "customer"),
             "invoice_date": op.as_of.isoformat(), "invoice_date_due": op.as_of.isoformat(),
             "ref": f"{op.lines[0].invoice_number} {token}", "invoice_origin": op.lines[0].invoice_number,
-            "journal_id": self.res.journal, "currency_id": self._currency(op.currency), "invoice_line_ids": lines,
+            "journal_id": journal, "currency_id": self._currency(op.currency), "invoice_line_ids": lines,
         }
 
     def _currency(self, code: str) -> int:
@@ -271,12 +299,12 @@ class Writer:
             result = result[0] if result else None
         return int(result) if result else 0
 
-    def _create_once(self, model: str, values: dict, domain: list) -> int:
+    def _create_once(self, model: str, values: dict, domain: list, context: dict | None = None) -> int:
         """Create; when the answer is lost, look for the record, and if it is not there, leave it to the next
         run: a request that timed out may still be running in its Odoo worker, which commits it after our
         search (Odoo has no idempotency key), so creating again now could make two."""
         try:
-            return int(self.client.call(model, "create", vals_list=[values])[0])
+            return int(self.client.call(model, "create", vals_list=[values], context=context or {})[0])
         except OdooAmbiguous as exc:
             again = self.client.call(model, "search_read", domain=domain, fields=["id"], limit=1,
                                      context={"active_test": False})

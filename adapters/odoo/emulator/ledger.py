@@ -14,7 +14,7 @@ from adapters.odoo.emulator.schema import build_schema
 COMPANY = 1
 EUR, USD, GBP = 1, 2, 3
 FRANCE = 75
-RECEIVABLE, INCOME, BANK, PAYABLE, VAT, TRANSFER = 1, 2, 3, 4, 5, 6
+RECEIVABLE, INCOME, BANK, PAYABLE, VAT, TRANSFER, COMMERCIAL_DEBTS = 1, 2, 3, 4, 5, 6, 7
 
 
 def _module_of(model: str) -> str:
@@ -71,7 +71,8 @@ def base_records(version: str, modules: frozenset[str] | tuple[str, ...] = ("acc
             acc(BANK, "512001", "Banque", "asset_cash", False),
             acc(PAYABLE, "401100", "Fournisseurs - Achats de biens et prestations de services", "liability_payable", True),
             acc(VAT, "445710", "TVA collectée", "liability_current", False),
-            acc(TRANSFER, "580001", "Virements internes", "asset_current", True)],
+            acc(TRANSFER, "580001", "Virements internes", "asset_current", True),
+            acc(COMMERCIAL_DEBTS, "763100", "Revenus des créances commerciales", "income", False)],
         "account.journal": [
             {"id": 1, "name": "Customer Invoices", "code": "INV", "type": "sale", "company_id": COMPANY,
              "default_account_id": INCOME, "sequence": 5},
@@ -105,6 +106,8 @@ def base_records(version: str, modules: frozenset[str] | tuple[str, ...] = ("acc
             {"id": 5, "name": "Document" if major >= 19 else "Upload Document", "icon": "fa-upload", "delay_count": 5,
              "sequence": 25, "category": "upload_file"}],
     }
+    if major >= 17:
+        out["res.company"][0]["chart_template"] = "fr"  # l10n_fr's chart, as its accounts (411100, 706000, 763100)
     if major < 18:
         out["product.product"][0]["detailed_type"] = "service"
     if major >= 19:

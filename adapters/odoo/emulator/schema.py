@@ -125,6 +125,10 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           C("city", "City"), B("active", "Active", default=True),
           M2O("account_fiscal_country_id", "Fiscal Country", "res.country"), order="sequence, name")
     _add(models["res.company"], I("sequence", "Sequence", default=10))
+    if major >= 17:  # account/models/company.py: the chart the company was set up with (a selection from 17 on)
+        _add(models["res.company"], S("chart_template", "Chart Template", [
+            ("generic_coa", "Generic Chart Template"), ("fr", "France"), ("de_skr03", "Germany SKR03"),
+            ("de_skr04", "Germany SKR04"), ("es_common", "Spain - PGCE common"), ("uk", "United Kingdom")]))
     # account/models/company.py: 17 has period/fiscal year/tax lock dates; 18-19 fiscal year, tax, sale, purchase, hard.
     _add(models["res.company"], *(D(n, s) for n, s in (
         [("fiscalyear_lock_date", "Global Lock Date"), ("tax_lock_date", "Tax Return Lock Date"),

@@ -18,10 +18,16 @@ class Books:
     def __init__(self, client: OdooClient):
         self.c = client
         self.run_id = uuid.uuid4().hex[:6]
-        self.income = self._one("account.account", [("account_type", "=", "income")])
-        self.bank = self._one("account.account", [("account_type", "in", ["asset_cash", "asset_current"])])
-        self.misc = self._one("account.journal", [("type", "=", "general")])
-        self.sale = self._one("account.journal", [("type", "=", "sale")])
+        # in a database of several companies, the books of the client's first allowed company (else the user's)
+        company = (client.context.get("allowed_company_ids") or [None])[0]
+        if company is None:
+            company = client.call("res.users", "read", ids=[client.uid], fields=["company_id"])[0]["company_id"][0]
+        fields = client.call("account.account", "fields_get", attributes=["type"])
+        own = [("company_ids", "in", [company])] if "company_ids" in fields else [("company_id", "=", company)]
+        self.income = self._one("account.account", [("account_type", "=", "income"), *own])
+        self.bank = self._one("account.account", [("account_type", "in", ["asset_cash", "asset_current"]), *own])
+        self.misc = self._one("account.journal", [("type", "=", "general"), ("company_id", "=", company)])
+        self.sale = self._one("account.journal", [("type", "=", "sale"), ("company_id", "=", company)])
         # Odoo's default term account.account_payment_term_advance_60days, by name: its XML ID needs admin rights
         self.installments = self._one("account.payment.term", [("name", "=", "30% Now, Balance 60 Days")])
         self.partners: list[int] = []

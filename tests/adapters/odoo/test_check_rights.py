@@ -86,3 +86,11 @@ def test_given_the_daily_api_user_when_running_relance_check_then_info_line_and_
     assert f"  info  read ir.model.data: {NOT_GRANTED}" in out
     assert not [line for line in out if "FAIL" in line]
     assert code == 0
+
+
+def test_check_shows_each_companys_chart_sale_journal_and_income_accounts(odoo):
+    rows = odoo.check("relance")
+    ok, detail = rows["company Relance Demo SAS"]
+    assert ok is True
+    assert detail == ("chart fr; sale journal account.journal 1; income accounts: interest 763100, indemnity 763100, "
+                      "fee 763100")

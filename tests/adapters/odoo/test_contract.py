@@ -213,3 +213,99 @@ def test_given_debtor_tags_then_a_tagged_individual_is_a_professional_and_a_tagg
     kinds = {c.id: c.kind for c in Scoped(source, b.partners).fetch(A).customers}
     assert kinds == {str(person): "person", str(trader): "company", str(company): "company",
                      str(household): "person"}
+
+
+def _second_company(emu) -> None:
+    """The emulator's database with a second French company (its own chart, journals and accounts), the API user
+    allowed in both: what a group of companies in one Odoo database looks like."""
+    from adapters.odoo.emulator.ledger import COMMERCIAL_DEBTS
+
+    two, per_company = 2, "company_ids" if emu.major >= 18 else "company_id"
+
+    def acc(aid, code, name, atype, reconcile):
+        return {"id": aid, "code": code, "name": name, "account_type": atype, "reconcile": reconcile,
+                per_company: [two] if emu.major >= 18 else two}
+
+    emu.seed({
+        "res.partner": [{"id": 90, "name": "Relance Demo Lyon", "is_company": True, "city": "Lyon"}],
+        "res.company": [{"id": two, "name": "Relance Demo Lyon", "currency_id": 1, "partner_id": 90,
+                         **({"chart_template": "fr"} if emu.major >= 17 else {})}],
+        "account.account": [acc(101, "411100", "Clients", "asset_receivable", True),
+                            acc(102, "706000", "Prestations de services", "income", False),
+                            acc(103, "512001", "Banque", "asset_cash", False),
+                            acc(104, "763100", "Revenus des créances commerciales", "income", False)],
+        "account.journal": [{"id": 21, "name": "Factures clients Lyon", "code": "INV", "type": "sale",
+                             "company_id": two, "default_account_id": 102, "sequence": 5},
+                            {"id": 22, "name": "Opérations diverses Lyon", "code": "MISC", "type": "general",
+                             "company_id": two, "sequence": 9}],
+    })
+    assert COMMERCIAL_DEBTS  # the first company's 763100, from base_records
+    for user in emu.store.data["res.users"].values():
+        if user.get("login") == "relance":
+            user["company_ids"] = [1, two]
+
+
+def test_given_two_companies_then_each_penalty_is_booked_and_each_reminder_signed_by_its_invoices_company(
+        odoo, init_log):
+    from adapters.odoo.client import OdooClient
+
+    admin = OdooClient(odoo.url, odoo.db, odoo.admin_login or odoo.login, odoo.admin_secret or odoo.secret,
+                       protocol=odoo.protocol)
+    admin.connect()
+    if odoo.emulator is not None:
+        _second_company(odoo.emulator)
+    probe = OdooClient(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol)
+    probe.connect()
+    user = probe.call("res.users", "read", ids=[probe.uid], fields=["company_ids"])[0]
+    companies = tuple(sorted(user["company_ids"]))[:2]
+    if len(companies) < 2:
+        pytest.skip("the API user has one company in this database: run against one with two (e.g. ODOO_DB=relancefr)")
+    names = {c["id"]: c["name"] for c in probe.call("res.company", "read", ids=list(companies), fields=["name"])}
+    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, companies=companies)
+    if odoo.admin_login:
+        OdooSource(odoo.url, odoo.db, odoo.admin_login, odoo.admin_secret, protocol=odoo.protocol,
+                   companies=companies).init()
+    else:
+        src.init()
+    partner, late = None, {}
+    for cid in companies:
+        client = OdooClient(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol,
+                            context={"allowed_company_ids": [cid]})
+        client.connect()
+        books = Books(client)
+        partner = partner or books.partner("Two Companies")
+        books.partners = [partner]
+        move, lines = books.invoice(partner, A - timedelta(days=70), "1000.00", due=A - timedelta(days=40))
+        books.pay(partner, lines[0], "1000.00", A - timedelta(days=2))  # paid 38 days late
+        books.invoice(partner, A - timedelta(days=28), "500.00", due=A + timedelta(days=2))  # a courtesy reminder
+        late[cid] = move
+    policy = load_policy("fr-b2b")  # charging items paid late without a reminder: the policy's choice
+    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"paid_late_min_level": 0})})
+    result = run(Scoped(src, [partner]), policy, A, dry_run=False)
+    assert result.failed == [], [f.reason for f in result.failed]
+    assert any(d.what.startswith("penalty") for d in result.done) and any(d.what.startswith("email") for d in result.done)
+    for cid, move in late.items():
+        [pen] = admin.call("account.move", "search_read", domain=[("invoice_origin", "=", _number(admin, move)),
+                                                                  ("partner_id", "=", partner),
+                                                                  ("ref", "ilike", PREFIX)],
+                           fields=["company_id", "journal_id", "invoice_line_ids"], context={"allowed_company_ids": list(companies)})
+        assert pen["company_id"][0] == cid
+        journal = admin.call("account.journal", "read", ids=[pen["journal_id"][0]], fields=["company_id", "type"])[0]
+        assert (journal["company_id"][0], journal["type"]) == (cid, "sale")
+        lines = admin.call("account.move.line", "read", ids=pen["invoice_line_ids"], fields=["account_id"],
+                           context={"allowed_company_ids": list(companies)})
+        codes = {admin.call("account.account", "read", ids=[ln["account_id"][0]], fields=["code"],
+                            context={"allowed_company_ids": [cid]})[0]["code"] for ln in lines}
+        assert codes == {"763100"}  # PCG 7631, Revenus des créances commerciales: not a sales account
+    # one reminder per company, each signed by its company and listing only that company's invoice
+    bodies = [m["body"] for m in admin.call("mail.message", "search_read",
+                                            domain=[("model", "=", "res.partner"), ("res_id", "=", partner),
+                                                    ("message_type", "=", "comment")], fields=["body"])
+              if "Ref. relance:" in (m["body"] or "")]
+    assert len(bodies) == 2
+    for cid in companies:
+        assert sum(names[cid] in b for b in bodies) == 1
+
+
+def _number(client, move: int) -> str:
+    return client.call("account.move", "read", ids=[move], fields=["name"])[0]["name"]
