@@ -135,6 +135,23 @@ class PaymentPlan(Frozen):
 
 
 @record
+class ExchangeRate:
+    """As the source system keeps it: on and after `date`, one `base` buys `rate` units of `currency`."""
+
+    base: Currency
+    currency: Currency
+    date: Date
+    rate: Decimal
+
+    @field_validator("rate")
+    @classmethod
+    def _positive(cls, v: Decimal) -> Decimal:
+        if v <= 0:
+            raise ValueError("an exchange rate must be positive")
+        return v
+
+
+@record
 class HistoryEntry:
     """An action or a penalty line already written by Relance, read back from the source system."""
 
@@ -276,3 +293,4 @@ class Ledger:
     plans: list[PaymentPlan] = field(default_factory=list)
     credits: list[Credit] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    exchange_rates: list[ExchangeRate] = field(default_factory=list)  # what converts a fixed indemnity

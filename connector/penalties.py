@@ -127,18 +127,30 @@ def _interest(p: Position, policy: Policy, rule: InterestRule, end: date, final:
 
 
 def _indemnity(p: Position, acc: Account, ind: IndemnityRule, charged: _Charged, skipped: list[Skip]) -> PenaltyLine | None:
-    """The fixed indemnity, once per invoice whichever of its installments is late first, on the whole debt."""
+    """The fixed indemnity, once per invoice whichever of its installments is late first, on the whole debt, in
+    the invoice's currency: an amount the law fixes in another (40 EUR, the UK's GBP sums) is converted at the
+    source system's rate of the day it became due, the day after the due date; without a rate, not charged."""
     r = p.receivable
     if r.invoice_id in charged.indemnity_invoices:
         return None
     charged.indemnity_invoices.add(r.invoice_id)
-    if len(ind.tiers) > 1 and r.currency != ind.currency:
-        skipped.append(Skip(customer_id=acc.customer.id, record=f"invoice {r.number}", reason=(
-            f"fixed indemnity tiers are in {ind.currency} and the invoice in {r.currency}: not charged")))
-        return None
     debt = sum((_owed(q.receivable) for q in acc.positions if q.receivable.invoice_id == r.invoice_id), Decimal(0))
-    return PenaltyLine(kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=ind.amount_for(debt),
-                       currency=ind.currency, description=f"Fixed recovery indemnity for late payment of {r.number}")
+    description = f"Fixed recovery indemnity for late payment of {r.number}"
+    if r.currency == ind.currency:
+        return PenaltyLine(kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=ind.amount_for(debt),
+                           currency=ind.currency, description=description)
+    day = r.due_date + timedelta(days=1)
+    rate = acc.exchange.rate(ind.currency, r.currency, day) if acc.exchange else None
+    if rate is None:
+        skipped.append(Skip(customer_id=acc.customer.id, record=f"invoice {r.number}", reason=(
+            f"fixed indemnity in {ind.currency}, invoice in {r.currency}: no {ind.currency}/{r.currency} rate in the "
+            f"books on or before {day}, not charged")))
+        return None
+    fixed = ind.amount_for(round_money(debt / rate, ind.currency))  # the tier by the debt in the law's currency
+    amount = round_money(fixed * rate, r.currency)
+    return PenaltyLine(kind="indemnity", receivable_id=r.id, invoice_number=r.number, amount=amount,
+                       currency=r.currency,
+                       description=f"{description} ({fixed} {ind.currency} at {rate.normalize():f} on {day})")
 
 
 def _owed(r: Receivable) -> Decimal:
@@ -220,7 +232,7 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
             if line:
                 lines[(r.invoice_id, r.currency)].append(line)
         if ind is not None and (line := _indemnity(p, acc, ind, charged, skipped)):
-            lines[(r.invoice_id, ind.currency)].append(line)
+            lines[(r.invoice_id, line.currency)].append(line)
         if fee and not final and (fees := _fees(p, fee, charged, pen.since)):
             lines[(r.invoice_id, r.currency)].extend(fees)
     if lines:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from connector.exchange import Exchange
 from connector.jurisdictions import Jurisdiction
 from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable, Settlement
 from connector.policy import Policy, Segment
@@ -77,6 +78,7 @@ class Account:
     rules: Jurisdiction  # the policy's rules for this customer's kind of debtor (professional or consumer)
     plan_note: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)
+    exchange: Exchange | None = None  # the source's exchange rates (one for the whole run)
 
 
 @dataclass
@@ -186,6 +188,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
     plans: dict[str, list[PaymentPlan]] = defaultdict(list)
     for p in ledger.plans:
         plans[p.customer_id].append(p)
+    exchange = Exchange(ledger.exchange_rates)
     credits: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for c in ledger.credits:
         credits[(c.customer_id, c.currency)] += c.amount
@@ -272,7 +275,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                                       near_limitation=near))
         account = Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
                           open_by_currency=open_by_currency, rules=rules, plan_note=plan_note,
-                          history=history_by_customer.get(cid, []))
+                          history=history_by_customer.get(cid, []), exchange=exchange)
         accounts.append(account)
         if on_account:
             on_account(account)

@@ -40,7 +40,7 @@ def applied(led: Ledger, ops) -> Ledger:
     for op in ops:
         hist.extend(op.history())
     return Ledger(customers=led.customers, receivables=led.receivables, history=hist, plans=led.plans,
-                  credits=led.credits, rejected=led.rejected)
+                  credits=led.credits, rejected=led.rejected, exchange_rates=led.exchange_rates)
 
 
 def action(key: str, day: str, level: int, rids: tuple[str, ...], customer: str = "C1", channel: str = "email") -> HistoryEntry:

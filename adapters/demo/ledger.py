@@ -70,6 +70,8 @@ def demo_records(as_of: date, seed: int = 2026, version: str = "17.0") -> dict[s
     bank = b.find("account.journal", type="bank")["id"]
     blocked_field = "blocked" if int(version.split(".")[0]) <= 17 else "no_followup"
     usd_rate = 1.08  # USD per EUR on every demo date: the rate itself is not what the demo shows
+    b.add("res.currency.rate", name=date(as_of.year - 3, 1, 1).isoformat(), rate=usd_rate, currency_id=usd,
+          company_id=company)
 
     country = {r["code"]: r["id"] for r in b.rows.get("res.country", [])}
     no_chase = b.add("res.partner.category", name="No follow-up (Relance)")

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from adapters.odoo.client import OdooClient
 from adapters.odoo.mapping import OdooMapping
 from connector.keys import PREFIX, parse
-from connector.models import Credit, Customer, Ledger, Receivable, Rejection, Settlement
+from connector.models import Credit, Customer, ExchangeRate, Ledger, Receivable, Rejection, Settlement
 
 _BATCH = 1000
 MARKER_LIKE = f"[{PREFIX}"
@@ -265,3 +265,37 @@ def _reason(exc: Exception) -> str:
         return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: " * bool(e["loc"]) + e["msg"].removeprefix("Value error, ")
                          for e in exc.errors(include_url=False))
     return str(exc)
+
+
+# Currencies a fixed indemnity is set in by law (D441-5: EUR; the UK Act: GBP): their rates are read too.
+LAW_CURRENCIES = ("EUR", "GBP")
+
+
+def read_rates(client: OdooClient, rows: Rows) -> list[ExchangeRate]:
+    """The companies' exchange rates for the currencies of the lines read and those the law sets amounts in.
+    Odoo's res.currency.rate says how many units of the currency one unit of the company's currency buys, per
+    company (a rate with no company holds for all); the latest dated on or before a day is in force that day."""
+    homes = {cid: cur for cid, cur in rows.company_currency.items() if cur}
+    codes = {m2o_name(ln.get("currency_id")) for ln in rows.lines.values()} | set(LAW_CURRENCIES)
+    codes -= {None, *homes.values()}
+    if not homes or not codes:
+        return []
+    currencies = {c["id"]: c["name"] for c in client.call("res.currency", "search_read",
+                                                          domain=[("name", "in", sorted(codes))], fields=["name"],
+                                                          context={"active_test": False})}
+    if not currencies:
+        return []
+    found: dict[tuple[str, str, date], tuple[bool, Decimal]] = {}
+    for row in client.search_read_all("res.currency.rate", [("currency_id", "in", sorted(currencies))],
+                                      ["name", "rate", "currency_id", "company_id"]):
+        company, code = m2o_id(row.get("company_id")), currencies.get(m2o_id(row["currency_id"]))
+        rate = money(row.get("rate") or 0)
+        if not code or rate <= 0:
+            continue
+        for cid, home in homes.items():
+            if company in (None, cid):
+                key = (home, code, date.fromisoformat(str(row["name"])[:10]))
+                if company == cid or key not in found:  # a company's own rate wins over a shared one
+                    found[key] = (company == cid, rate)
+    return [ExchangeRate(base=b, currency=c, date=d, rate=r) for (b, c, d), (_, r) in sorted(found.items())]
+

@@ -9,7 +9,7 @@ from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.incremental import IncrementalReader
 from adapters.odoo.lease import OdooClaims
 from adapters.odoo.mapping import OdooMapping, load_mapping
-from adapters.odoo.read import build_ledger, read_rows
+from adapters.odoo.read import build_ledger, read_rates, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
@@ -38,6 +38,7 @@ class OdooSource(Source):
         self.companies = companies
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None
+        self._rates: list | None = None
         # Later fetches by this same instance read only what changed (adapters.odoo.incremental).
         self.reader = IncrementalReader(self.client, self.mapping, lag=timedelta(minutes=lag_minutes),
                                         full_every=timedelta(hours=full_every_hours)) if incremental else None
@@ -65,8 +66,13 @@ class OdooSource(Source):
     def fetch(self, as_of: date) -> Ledger:
         res = self._resolve()
         rows = self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)
-        return build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector(),
-                            debtor_tags=(res.consumer_tag, res.professional_tag))
+        ledger = build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector(),
+                              debtor_tags=(res.consumer_tag, res.professional_tag))
+        # rates move once a day at most and a fixed indemnity converts at a past day's: read with each full read
+        if self._rates is None or self.reader is None or self.reader.last_read != "incremental":
+            self._rates = read_rates(self.client, rows)
+        ledger.exchange_rates = list(self._rates)
+        return ledger
 
     def apply(self, op: Operation) -> str:
         if self._writer is None:

@@ -141,6 +141,10 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           FL("rounding", "Rounding Factor", default=0.01), B("active", "Active", default=True),
           S("position", "Symbol Position", [("after", "After Amount"), ("before", "Before Amount")], default="after"),
           order="active desc, name")
+    # base/models/res_currency.py: `rate` is how many units of the currency one unit of the company's currency buys
+    model("res.currency.rate", "Currency Rate", D("name", "Date", required=True),
+          FL("rate", "Technical Rate", default=1.0), M2O("currency_id", "Currency", "res.currency", required=True),
+          M2O("company_id", "Company", "res.company"), order="name desc", company_rule="shared")
     model("res.country", "Country", C("name", "Country Name", required=True), C("code", "Country Code"),
           M2O("currency_id", "Currency", "res.currency"), order="name")
     model("res.lang", "Languages", C("name", "Name", required=True), C("code", "Locale Code", required=True),

@@ -156,8 +156,22 @@ class Store:
             return copy.deepcopy(inv)
 
     # -- rules per entity -------------------------------------------------------------------------
+    def _customer_currency(self, obj: dict) -> None:
+        """A customer has one currency for good; QuickBooks refuses a transaction in another one (a business
+        validation error, code 6000, in Intuit's list of error codes; the detail's wording is the emulator's)."""
+        customer = self.objects["Customer"].get(str((obj.get("CustomerRef") or {}).get("value")))
+        if customer is None:
+            return
+        theirs = (customer.get("CurrencyRef") or {}).get("value") or self.home_currency
+        txn = (obj.get("CurrencyRef") or {}).get("value") or self.home_currency
+        if txn != theirs:
+            raise Fault(400, "6000", "A business validation error has occurred while processing your request",
+                        f"Business Validation Error: The currency of the transaction ({txn}) must match the currency "
+                        f"of the customer {customer.get('DisplayName')} ({theirs}).", element="CurrencyRef")
+
     def _check_invoice(self, obj: dict, new: bool) -> None:
         self._exists("Customer", obj.get("CustomerRef"), "CustomerRef")
+        self._customer_currency(obj)
         lines = [ln for ln in obj.get("Line") or [] if ln.get("DetailType") != "SubTotalLineDetail"]
         if not lines:
             raise Fault(400, "6000", "A business validation error has occurred while processing your request",
@@ -193,6 +207,7 @@ class Store:
 
     def _check_payment(self, obj: dict, new: bool) -> None:
         self._exists("Customer", obj.get("CustomerRef"), "CustomerRef")
+        self._customer_currency(obj)
         obj.setdefault("TxnDate", self.clock().date().isoformat())
         obj.setdefault("CurrencyRef", {"value": self.home_currency})
         obj["TotalAmt"] = D(obj.get("TotalAmt"))
@@ -218,6 +233,7 @@ class Store:
 
     def _check_creditmemo(self, obj: dict, new: bool) -> None:
         self._exists("Customer", obj.get("CustomerRef"), "CustomerRef")
+        self._customer_currency(obj)
         total = sum((D(ln.get("Amount")) for ln in obj.get("Line") or []), Decimal(0))
         obj["TotalAmt"] = total
         if new:
@@ -241,6 +257,8 @@ class Store:
 
     def _check_customer(self, obj: dict, new: bool) -> None:
         self._unique("Customer", obj, "DisplayName")
+        if new:
+            obj.setdefault("CurrencyRef", {"value": self.home_currency})
         obj.setdefault("Active", True)
         obj.setdefault("Balance", Decimal(0))
 

@@ -48,9 +48,9 @@ class Books:
         return pid
 
     def invoice(self, partner: int, invoice_date: date, amount: str, *, due: date | None = None,
-                installments: bool = False) -> tuple[int, list[int]]:
+                installments: bool = False, currency: int | None = None) -> tuple[int, list[int]]:
         vals = {"move_type": "out_invoice", "partner_id": partner, "invoice_date": invoice_date.isoformat(),
-                "journal_id": self.sale,
+                "journal_id": self.sale, **({"currency_id": currency} if currency else {}),
                 "invoice_line_ids": [(0, 0, {"name": "Consulting", "quantity": 1, "price_unit": float(amount),
                                              "account_id": self.income, "tax_ids": [(6, 0, [])]})]}
         if installments:
@@ -96,7 +96,7 @@ class Scoped(Source):
                       receivables=[r for r in led.receivables if r.customer_id in self.ids],
                       history=[h for h in led.history if h.customer_id in self.ids],
                       plans=led.plans, credits=[c for c in led.credits if c.customer_id in self.ids],
-                      rejected=led.rejected)
+                      rejected=led.rejected, exchange_rates=led.exchange_rates)
 
     def apply(self, op):
         return self.source.apply(op)

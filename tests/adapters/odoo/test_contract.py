@@ -309,3 +309,43 @@ def test_given_two_companies_then_each_penalty_is_booked_and_each_reminder_signe
 
 def _number(client, move: int) -> str:
     return client.call("account.move", "read", ids=[move], fields=["name"])[0]["name"]
+
+
+def test_given_a_usd_invoice_in_a_eur_company_then_its_penalties_are_in_usd_the_40_eur_at_odoos_rate(
+        odoo, source, init_log):
+    from adapters.odoo.client import OdooClient
+
+    admin = OdooClient(odoo.url, odoo.db, odoo.admin_login or odoo.login, odoo.admin_secret or odoo.secret,
+                       protocol=odoo.protocol)
+    admin.connect()
+    company = admin.call("res.users", "read", ids=[source.client.uid], fields=["company_id"])[0]["company_id"][0]
+    home = admin.call("res.company", "read", ids=[company], fields=["currency_id"])[0]["currency_id"][1]
+    if home != "EUR":
+        pytest.skip(f"the API user's company keeps its books in {home}, not EUR")
+    [usd] = admin.call("res.currency", "search_read", domain=[("name", "=", "USD")], fields=["id"],
+                       context={"active_test": False})
+    admin.call("res.currency", "write", ids=[usd["id"]], vals={"active": True})
+    due = A - timedelta(days=40)
+    day = (due + timedelta(days=1)).isoformat()  # the indemnity is due the day after the due date
+    domain = [("currency_id", "=", usd["id"]), ("name", "=", day), ("company_id", "=", company)]
+    found = admin.call("res.currency.rate", "search_read", domain=domain, fields=["id"])
+    if found:
+        admin.call("res.currency.rate", "write", ids=[found[0]["id"]], vals={"rate": 1.1234})
+    else:
+        admin.call("res.currency.rate", "create", vals_list=[{"name": day, "rate": 1.1234, "currency_id": usd["id"],
+                                                               "company_id": company}])
+    books = Books(source.client)
+    partner = books.partner("Dollar Customer")
+    books.invoice(partner, A - timedelta(days=70), "1000.00", due=due, currency=usd["id"])
+    policy = load_policy("fr-b2b")  # charged from the due date, as L441-10 allows, to see the charge today
+    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"from_level": 0})})
+    fresh = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol)  # reads today's rates
+    result = run(Scoped(fresh, [partner]), policy, A, dry_run=False)
+    assert result.failed == [], [f.reason for f in result.failed]
+    [pen] = admin.call("account.move", "search_read", domain=[("partner_id", "=", partner), ("ref", "ilike", PREFIX)],
+                       fields=["currency_id", "invoice_line_ids"])
+    assert pen["currency_id"][1] == "USD"
+    lines = admin.call("account.move.line", "read", ids=pen["invoice_line_ids"], fields=["name", "price_unit"])
+    [indemnity] = [ln for ln in lines if ln["name"].startswith("Fixed recovery indemnity")]
+    assert Decimal(str(indemnity["price_unit"])) == Decimal("44.94")  # 40 EUR x 1.1234
+    assert f"40 EUR at 1.1234 on {day}" in indemnity["name"]

@@ -28,9 +28,11 @@ class Books:
     def _create(self, entity: str, body: dict) -> dict:
         return self.c.create(entity, body, requestid=request_id("books", self.run, next(_seq)))
 
-    def customer(self, name: str, *, email: bool = True, phone: bool = True, notes: str = "") -> str:
+    def customer(self, name: str, *, email: bool = True, phone: bool = True, notes: str = "",
+                 currency: str | None = None) -> str:
         body = {"DisplayName": f"{name} {self.run}", "CompanyName": f"{name} {self.run}", "Notes": notes,
-                "BillAddr": {"Line1": "1 rue de la Paix", "City": "Paris", "Country": "FR"}}
+                "BillAddr": {"Line1": "1 rue de la Paix", "City": "Paris", "Country": "FR"},
+                **({"CurrencyRef": {"value": currency}} if currency else {})}
         if email:
             body["PrimaryEmailAddr"] = {"Address": f"ap-{next(_seq)}-{self.run}@example.com"}
         if phone:
@@ -40,8 +42,9 @@ class Books:
         return cid
 
     def invoice(self, customer: str, issued: date, amount: str, *, due: date | None = None, disputed: bool = False,
-                extra_lines: list[dict] = ()) -> dict:
+                extra_lines: list[dict] = (), currency: str | None = None) -> dict:
         body = {"CustomerRef": {"value": customer}, "TxnDate": issued.isoformat(),
+                **({"CurrencyRef": {"value": currency}} if currency else {}),
                 "Line": [{"DetailType": "SalesItemLineDetail", "Amount": Decimal(amount), "Description": "Consulting",
                           "SalesItemLineDetail": {"ItemRef": {"value": self.item}, "Qty": 1,
                                                   "UnitPrice": Decimal(amount)}}, *extra_lines]}
@@ -85,7 +88,7 @@ class Scoped(Source):
                       receivables=[r for r in led.receivables if r.customer_id in self.ids],
                       history=[h for h in led.history if h.customer_id in self.ids],
                       plans=led.plans, credits=[c for c in led.credits if c.customer_id in self.ids],
-                      rejected=[])
+                      rejected=[], exchange_rates=led.exchange_rates)
 
     def apply(self, op):
         return self.source.apply(op)

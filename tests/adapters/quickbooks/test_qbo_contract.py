@@ -131,3 +131,37 @@ def test_penalties_as_a_separate_invoice_reference_the_late_invoice(qbo, tmp_pat
     led = scoped.fetch(A)
     assert any(r.is_penalty for r in led.receivables)
     src.close()
+
+
+def test_given_a_usd_customer_in_a_eur_company_then_charges_in_usd_or_a_skip_never_an_eur_invoice(qbo, tmp_path):
+    import yaml
+
+    from adapters.quickbooks.errors import QuickBooksError
+    from adapters.quickbooks.mapping import shipped_mapping_path
+
+    if qbo.emulator is not None:
+        qbo.emulator.preferences["CurrencyPrefs"]["MultiCurrencyEnabled"] = True
+    data = yaml.safe_load(shipped_mapping_path().read_text())
+    data["late_fees"]["style"] = "invoice"
+    mapping = tmp_path / "qbo-invoice-style.yaml"
+    mapping.write_text(yaml.safe_dump(data))
+    src = qbo.source(mapping=str(mapping))
+    src.init()
+    prefs = src.client.preferences()["CurrencyPrefs"]
+    if prefs["HomeCurrency"]["value"] != "EUR" or not prefs.get("MultiCurrencyEnabled"):
+        pytest.skip("needs a company keeping its books in EUR with multicurrency on")
+    b = Books(src.client)
+    cust = b.customer("Dollar", currency="USD")
+    with pytest.raises(QuickBooksError, match="6000"):  # QuickBooks: one currency per customer, for good
+        b.invoice(cust, A - timedelta(days=70), "10.00", currency="EUR")
+    b.invoice(cust, A - timedelta(days=70), "3000.00", due=A - timedelta(days=40), currency="USD")
+    policy = load_policy("fr-b2b")  # charged from the due date, as L441-10 allows, to see the charge today
+    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"from_level": 0})})
+    result = run(Scoped(src, b.customers), policy, A, dry_run=False)
+    assert result.failed == [], [f.reason for f in result.failed]
+    assert any("fixed indemnity in EUR, invoice in USD" in s.reason for s in result.skipped)
+    mine = [i for i in src.client.query_all("Invoice", f"CustomerRef = '{cust}'") if PREFIX in str(i.get("PrivateNote"))]
+    assert mine and all(i["CurrencyRef"]["value"] == "USD" for i in mine)
+    # 3000 USD x 12.15 % x 40 / 365 (2026 H1), and no EUR amount anywhere
+    assert Decimal(str(mine[0]["TotalAmt"])) == (Decimal("3000") * Decimal("0.1215") * 40 / 365).quantize(Decimal("0.01"))
+    src.close()
