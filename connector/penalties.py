@@ -19,7 +19,7 @@ from connector.keys import make_key
 from connector.models import Failure, InterestPeriod, Operation, PenaltyLine, Receivable, Settlement, Skip
 from connector.money import quantum, round_money
 from connector.policy import Fee, Penalties, Policy
-from connector.reconcile import Account, Position, Status
+from connector.reconcile import OVERDUE, PAID, Account, Position
 
 
 @dataclass(slots=True)
@@ -74,14 +74,14 @@ def _charge_until(p: Position, pen: Penalties, as_of: date, reaching: dict[str, 
     r = p.receivable
     if p.hold or r.is_penalty:
         return None
-    if p.status is Status.OVERDUE:
+    if p.status is OVERDUE:
         level = p.done_level
         if reaching:
             level = max(level, reaching.get(r.id, 0))
         if level < pen.from_level or (pen.since and as_of < pen.since):
             return None
         return as_of, False
-    if p.status is Status.PAID and pen.on_paid_late and p.days_late > 0:
+    if p.status is PAID and pen.on_paid_late and p.days_late > 0:
         end = p.paid_on
         min_level = pen.from_level if pen.paid_late_min_level is None else pen.paid_late_min_level
         if (end and end > r.due_date and (as_of - end).days <= pen.paid_late_lookback_days
@@ -92,19 +92,28 @@ def _charge_until(p: Position, pen: Penalties, as_of: date, reaching: dict[str, 
     return None
 
 
-def _interest(p: Position, policy: Policy, rule: InterestRule, end: date, final: bool, charged: _Charged,
+def _interest_start(p: Position, rule: InterestRule, pen: Penalties, end: date, final: bool,
+                    charged: _Charged) -> tuple[date, date] | None:
+    """(start, the day interest began) of the days not yet charged, from the due date or the formal notice and
+    never before `since`; None when none is due now (at most every `every_days` while unpaid, once more when paid)."""
+    r = p.receivable
+    istart = r.due_date if rule.starts == "day_after_due" else charged.notices.get(r.id)
+    if istart is None:
+        return None
+    last = charged.interest_until.get(r.id)
+    start = istart if last is None or istart >= last else last
+    if pen.since and start < (eve := pen.since - timedelta(days=1)):
+        start = eve  # interest accrues on the days after `start`: `since` is the first day charged
+    if end <= start or not (final or last is None or (end - start).days >= pen.every_days):
+        return None
+    return start, istart
+
+
+def _interest(p: Position, policy: Policy, rule: InterestRule, start: date, end: date, istart: date, final: bool,
               skipped: list[Skip]) -> PenaltyLine | None:
-    """Interest for the days not yet charged, from the due date or the formal notice; at most every
-    `every_days` while unpaid, once more when paid. Raises `RateMissing`."""
+    """Interest on (start, end], rounded once; below the minimum charge, a skip. Raises `RateMissing`."""
     r = p.receivable
     pen = policy.penalties
-    istart = r.due_date if rule.starts == "day_after_due" else charged.notices.get(r.id)
-    last = charged.interest_until.get(r.id)
-    start = (istart if istart >= last else last) if (istart and last) else istart
-    if start and pen.since and start < (eve := pen.since - timedelta(days=1)):
-        start = eve  # interest accrues on the days after `start`: `since` is the first day charged
-    if start is None or end <= start or not (final or last is None or (end - start).days >= pen.every_days):
-        return None
     periods = interest_periods(
         r.amount, r.settlements, start, end, rule, interest_start=istart,
         contract_rate=r.contract_rate if r.contract_rate is not None else pen.contractual_rate,
@@ -213,6 +222,8 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
     failed: set[str] = set()  # invoices whose interest cannot be computed: none of their charges is written
     lines: dict[tuple[str, str], list[PenaltyLine]] = defaultdict(list)
     for p in acc.positions:
+        if p.hold or (p.status is not OVERDUE and p.status is not PAID):  # most positions: one test, no call
+            continue
         until = _charge_until(p, pen, as_of, reaching)
         if until is None:
             continue
@@ -220,9 +231,12 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
         r = p.receivable
         if charged is None:
             charged = _charged(acc, notices=rule is not None and rule.starts != "day_after_due")
-        if rule is not None:
+        line = None
+        # the helpers are called only where there is something to charge: a run looks at every late item, and
+        # most were charged already (bench/core.py: 70,000 looked at, 2,200 charged, per 100,000 receivables)
+        if rule is not None and (period := _interest_start(p, rule, pen, end, final, charged)):
             try:
-                line = _interest(p, policy, rule, end, final, charged, skipped)
+                line = _interest(p, policy, rule, period[0], end, period[1], final, skipped)
             except RateMissing as exc:  # nothing is charged on this invoice until its rate is known
                 line = None
                 if r.invoice_id not in failed:
@@ -231,7 +245,8 @@ def penalty_operations(acc: Account, policy: Policy, as_of: date, reaching: dict
                                           cause=exc.cause))
             if line:
                 lines[(r.invoice_id, r.currency)].append(line)
-        if ind is not None and (line := _indemnity(p, acc, ind, charged, skipped)):
+        if (ind is not None and r.invoice_id not in charged.indemnity_invoices
+                and (line := _indemnity(p, acc, ind, charged, skipped))):
             lines[(r.invoice_id, line.currency)].append(line)
         if fee and not final and (fees := _fees(p, fee, charged, pen.since)):
             lines[(r.invoice_id, r.currency)].extend(fees)

@@ -18,9 +18,10 @@ from connector import channels
 from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
 from connector.policy import Escalation, Level, Policy
-from connector.reconcile import Account, Position, Reconciliation, Status
+from connector.reconcile import OVERDUE, Account, Position, Reconciliation
 
 _WINDOW = timedelta(days=6)  # the rolling 7 days end on the as-of date
+_JUMP = Escalation.JUMP  # looked up once: an enum member costs a metaclass lookup each time (reconcile.PAID)
 
 
 @dataclass
@@ -37,7 +38,7 @@ def next_level(levels: tuple[Level, ...], p: Position, escalation: Escalation, a
     due = p.due_level
     if due <= p.done_level:
         return 0
-    if escalation is Escalation.JUMP:
+    if escalation is _JUMP:
         return due
     n = p.done_level + 1
     while n <= due and levels[n - 1].offset < 0 <= p.days_late:
@@ -172,7 +173,7 @@ def _limit_contacts(acc: Account, ops: list[Operation], policy: Policy, as_of: d
 def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
     """Add one customer's operations (and what is postponed or held, with why) to the plan."""
     if acc.customer.excluded:
-        if any(p.status is Status.OVERDUE for p in acc.positions):
+        if any(p.status is OVERDUE for p in acc.positions):
             plan.skipped.append(Skip(customer_id=acc.customer.id, record=acc.customer.name,
                                      reason="customer excluded from follow-up"))
         return

@@ -41,6 +41,11 @@ class Status(StrEnum):
     NOT_DUE = "not_due"
 
 
+# The members as module constants for the loops over every item: in Python 3.11 `Status.PAID` is a lookup
+# through the enum's metaclass (about 75 ns, a module constant about 15), paid a million times a plan.
+PAID, OVERDUE = Status.PAID, Status.OVERDUE
+
+
 def status(days_late: int, open_amount: Decimal, due_soon_days: int) -> Status:
     if open_amount <= 0:
         return Status.PAID
@@ -253,7 +258,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         positions: list[Position] = []
         for r, late, paid in paid_late:
             done, last = reached.get(r.id, _NOTHING)
-            positions.append(Position(receivable=r, status=Status.PAID, days_late=late, bucket="paid", due_level=0,
+            positions.append(Position(receivable=r, status=PAID, days_late=late, bucket="paid", due_level=0,
                                       done_level=done, last_action=last, hold=excluded, limitation_date=_FAR,
                                       near_limitation=False, paid_on=paid))
         for r in open_recs:

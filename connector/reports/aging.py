@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from connector.money import round_money
-from connector.reconcile import BUCKETS, Reconciliation, Status, bucket
+from connector.reconcile import BUCKETS, PAID, Reconciliation, bucket
 
 from connector.reports.balances import ZERO
 
@@ -37,7 +37,7 @@ def aged_balance(rec: Reconciliation) -> list[AgingRow]:
     for acc in rec.accounts:
         for p in acc.positions:
             r = p.receivable
-            if p.status is not Status.PAID and r.open_amount > 0:
+            if p.status is not PAID and r.open_amount > 0:
                 per[(acc.customer.id, acc.customer.name, r.currency)][p.bucket] += r.open_amount
     for r in rec.orphans:
         if r.open_amount > 0:

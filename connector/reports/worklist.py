@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from connector.models import Ledger, Operation, Skip
 from connector.money import round_money
 from connector.plan import Plan
-from connector.reconcile import Account, Position, Reconciliation, Status
+from connector.reconcile import OVERDUE, Account, Position, Reconciliation
 
 from connector.reports.balances import ZERO, balance_at
 
@@ -125,7 +125,7 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
     for acc in rec.accounts:
         groups: dict[str, list[Position]] = defaultdict(list)
         for p in acc.positions:
-            if p.status is Status.OVERDUE and p.hold is None and p.receivable.open_amount > 0:
+            if p.status is OVERDUE and p.hold is None and p.receivable.open_amount > 0:
                 groups[p.receivable.currency].append(p)
         for cur, items in sorted(groups.items()):
             expected, seen, unpaid = ZERO, 0, 0
