@@ -53,7 +53,6 @@ def _inline_secrets(data: object, path: str = "") -> list[str]:
     return found
 
 
-
 class Schedule(Frozen):
     """Every N minutes, or a crontab line (minute hour day month weekday) in the tenant's timezone."""
 

@@ -22,7 +22,6 @@ RateName = Literal["ecb_mro", "de_base", "boe_bank", "fr_legal_professional", "f
 assert set(RateName.__args__) == set(TABLES)  # type: ignore[attr-defined]
 
 
-
 class InterestRule(Frozen):
     """Statutory interest: reference rate + margin, fixed per half-year or once for the whole delay."""
 

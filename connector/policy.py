@@ -25,7 +25,6 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Tone = Literal["friendly", "neutral", "firm", "formal", "final"]
 
 
-
 class Level(Frozen):
     name: str
     offset: int  # days from the due date; negative = courtesy reminder before the due date
@@ -160,13 +159,15 @@ class Policy(Frozen):
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
             raise ValueError("segment names must be unique")
-        if self.penalties.from_level > max(len(s.levels) for s in self.segments):
-            raise ValueError(f"penalties.from_level {self.penalties.from_level} is beyond every segment's last level")
+        deepest = max(len(s.levels) for s in self.segments)
+        for key in ("from_level", "paid_late_min_level"):
+            if (getattr(self.penalties, key) or 0) > deepest:
+                raise ValueError(f"penalties.{key} {getattr(self.penalties, key)} is beyond every segment's last level")
         return self
 
     @property
     def rules(self) -> jurisdictions.Jurisdiction:
-        """The policy's jurisdiction as named; what applies to one customer is `rules_for`."""
+        """The policy's jurisdiction as named; what applies to one customer is its account's `rules`."""
         return jurisdictions.get(self.jurisdiction)
 
     @staticmethod
@@ -176,11 +177,8 @@ class Policy(Frozen):
         return customer.kind == "person"
 
     def rules_for_debtor(self, consumer: bool) -> jurisdictions.Jurisdiction:
+        """The rules for a professional or a consumer debtor: the customer's kind decides, whatever the policy."""
         return jurisdictions.for_debtor(self.jurisdiction, consumer)
-
-    def rules_for(self, customer: Customer) -> jurisdictions.Jurisdiction:
-        """The rules that apply to this customer: the customer's kind decides, whatever the policy."""
-        return self.rules_for_debtor(self.is_consumer(customer))
 
 
 def shipped_policy_path(name: str) -> Path:

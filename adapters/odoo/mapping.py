@@ -13,7 +13,6 @@ from connector.models import Frozen
 from connector.yamlfile import load_model
 
 
-
 class XmlRef(Frozen):
     """A record found by XML ID; `create` holds the values `relance init` uses when it is missing."""
 

@@ -14,7 +14,6 @@ from connector.models import Frozen
 from connector.yamlfile import load_model
 
 
-
 class ItemRef(Frozen):
     """A service item found by its exact name; `relance init` creates it when missing."""
 

@@ -172,3 +172,11 @@ def test_given_an_item_that_reached_the_level_only_after_it_was_paid_then_not_ch
     r = receivable("R1", due="2025-05-31", amount="1000", payments=(("2025-07-01", "1000"),))
     assert penalties(fr, ledger([customer()], [r], [notice(r, "2025-07-15")])) == []
     assert len(penalties(fr, ledger([customer()], [r], [notice(r, "2025-06-30")]))) == 1
+
+
+def test_given_a_paid_late_min_level_beyond_every_segment_then_the_policy_is_refused(tmp_path):
+    text = load_policy("fr-b2b").model_dump_json()
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace('"paid_late_min_level":5', '"paid_late_min_level":12'))
+    with pytest.raises(ConfigError, match="paid_late_min_level 12 is beyond every segment's last level"):
+        load_policy(path)
