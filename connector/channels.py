@@ -18,16 +18,19 @@ class ChannelInfo:
     task: bool  # done by a person (an activity in Odoo, a worklist line in QuickBooks)
     letter: bool = False  # a document printed and posted (its PDF is attached)
     sent: bool = False  # the accounting system sends it itself (an e-mail through Odoo or QuickBooks)
+    reader: Literal["customer", "staff"] = "staff"  # who reads its text: the debtor, or the company's people
+    template: str = "reminder"  # its text when a level falls back to it from a channel read by the other reader
 
 
 CHANNELS: dict[str, ChannelInfo] = {
-    "email": ChannelInfo(needs="email", contact=True, task=False, sent=True),
-    "call_task": ChannelInfo(needs="phone", contact=True, task=True),
-    "letter": ChannelInfo(needs="address", contact=True, task=True, letter=True),
-    "registered_letter": ChannelInfo(needs="address", contact=True, task=True, letter=True),
-    "agency_handoff": ChannelInfo(needs=None, contact=False, task=True),
-    "credit_hold": ChannelInfo(needs=None, contact=False, task=False),
-    "note": ChannelInfo(needs=None, contact=False, task=False),
+    "email": ChannelInfo(needs="email", contact=True, task=False, sent=True, reader="customer", template="reminder"),
+    "call_task": ChannelInfo(needs="phone", contact=True, task=True, template="call"),
+    "letter": ChannelInfo(needs="address", contact=True, task=True, letter=True, reader="customer", template="letter"),
+    "registered_letter": ChannelInfo(needs="address", contact=True, task=True, letter=True, reader="customer",
+                                     template="formal_notice"),
+    "agency_handoff": ChannelInfo(needs=None, contact=False, task=True, template="agency"),
+    "credit_hold": ChannelInfo(needs=None, contact=False, task=False, template="credit_hold"),
+    "note": ChannelInfo(needs=None, contact=False, task=False, template="call"),
 }
 assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
 TaskChannel = Literal["call_task", "letter", "registered_letter", "agency_handoff"]  # an adapter maps each to a task
@@ -40,6 +43,15 @@ SENT = frozenset(c for c, i in CHANNELS.items() if i.sent)
 # When neither a level's channel nor its fallbacks can reach the customer: a task to obtain the contact data.
 LAST_RESORT = "call_task"
 _NEED_WORDS = {"email": "email address", "address": "postal address", "phone": "phone number"}
+
+
+def template_for(level_channel: str, level_template: str, channel: str) -> str:
+    """The template of a level sent on `channel`: the level's own, unless the level fell back from a channel
+    whose text another reader reads. An internal call instruction is never mailed to a customer, and a letter
+    to the customer never becomes a colleague's task text."""
+    if CHANNELS[level_channel].reader == CHANNELS[channel].reader:
+        return level_template
+    return CHANNELS[channel].template
 
 
 def available(channel: str, c: Customer) -> bool:

@@ -230,6 +230,7 @@ class Operation:
     formal_notice: bool = False
     collector: str | None = None
     company_id: str | None = None  # the company of the items: it writes, signs and books the operation
+    debtor: Literal["professional", "consumer"] = "professional"  # whose law its text may cite
     items: tuple[Item, ...] = ()
     lines: tuple[PenaltyLine, ...] = ()
     currency: Currency

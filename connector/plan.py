@@ -94,6 +94,8 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
     if not groups:
         return []
 
+    # a consumer's texts may not cite the law between professionals (L441-10, the 40 EUR): they have their own
+    debtor = "consumer" if acc.rules.debtor == "consumer" or policy.is_consumer(c) else "professional"
     ops = []
     for gkey, members in sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1:]))):
         n = gkey[0]
@@ -126,7 +128,8 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
             key=make_key("action", c.id, n, *rids), kind="action", as_of=as_of, customer_id=c.id,
             customer_name=c.name, target="invoice" if per_invoice else "customer",
             target_id=members[0].receivable.invoice_id if per_invoice else c.id, channel=channel, level=n,
-            level_name=level.name, template=level.template, tone=level.tone, lang=c.lang,
+            level_name=level.name, template=channels.template_for(level.channel, level.template, channel),
+            tone=level.tone, lang=c.lang, debtor=debtor,
             deadline=as_of + timedelta(days=level.task_days), formal_notice=level.formal_notice,
             collector=c.collector, company_id=members[0].receivable.company_id,
             # dicts: pydantic builds the Items as it validates the operation, faster than Item(...) each

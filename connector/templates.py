@@ -34,15 +34,19 @@ def _dir(root: Path | None) -> Path:
     return root or Path(str(resources.files("mappings") / "templates"))
 
 
-def template_path(name: str, lang: str | None, root: Path | None = None) -> Path:
+def template_path(name: str, lang: str | None, root: Path | None = None, debtor: str = "professional") -> Path:
+    """The template in the customer's language (else its two-letter family, else English); for a consumer,
+    `<name>.consumer.txt` where it exists: the texts that cite the law between professionals have their own."""
     base = _dir(root)
+    files = [f"{name}.consumer.txt", f"{name}.txt"] if debtor == "consumer" else [f"{name}.txt"]
     for candidate in (lang, (lang or "")[:2], FALLBACK_LANG):
         if not candidate:
             continue
         for folder in (candidate, *sorted(p.name for p in base.glob(f"{candidate}*") if p.is_dir())):
-            path = base / folder / f"{name}.txt"
-            if path.is_file():
-                return path
+            for file in files:
+                path = base / folder / file
+                if path.is_file():
+                    return path
     raise ConfigError(str(base / FALLBACK_LANG / f"{name}.txt"), f"no template {name!r} for language {lang or FALLBACK_LANG}")
 
 
@@ -54,7 +58,7 @@ def item_lines(op: Operation) -> str:
 
 
 def render(op: Operation, company: str, root: Path | None = None) -> Rendered:
-    path = template_path(op.template or "reminder", op.lang, root)
+    path = template_path(op.template or "reminder", op.lang, root, op.debtor)
     raw = path.read_text(encoding="utf-8")
     first, _, body = raw.partition("\n")
     if not first.startswith("Subject:"):

@@ -1,0 +1,88 @@
+"""What a customer reads: never the internal text of a task, and for a consumer never the law between
+professionals (L441-10 penalties, the 40 EUR indemnity)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from connector import channels
+from connector.plan import make_plan, resolve_channel
+from connector.policy import load_policy
+from connector.reconcile import reconcile
+from connector.templates import render
+from tests.builders import action, customer, ledger, receivable
+
+POLICIES = sorted(p.stem for p in (Path(__file__).parents[2] / "mappings" / "policies").glob("*.yaml"))
+CONTACT_DATA = list(itertools.product([True, False], repeat=3))  # email, phone, address
+
+
+def _staff_templates() -> set[str]:
+    """Every template a shipped level or a channel's default gives a text read by the company's people."""
+    out = {info.template for info in channels.CHANNELS.values() if info.reader == "staff"}
+    for name in POLICIES:
+        for seg in load_policy(name).segments:
+            out |= {lv.template for lv in seg.levels if channels.CHANNELS[lv.channel].reader == "staff"}
+    return out
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_given_any_contact_data_missing_then_no_customer_ever_gets_an_internal_text(name):
+    staff = _staff_templates()
+    for seg in load_policy(name).segments:
+        for level, (email, phone, address) in itertools.product(seg.levels, CONTACT_DATA):
+            c = customer(has_email=email, has_phone=phone, has_address=address)
+            channel, _ = resolve_channel(level, c)
+            if channel is None or channels.CHANNELS[channel].reader != "customer":
+                continue
+            template = channels.template_for(level.channel, level.template, channel)
+            assert template not in staff, (name, seg.name, level.name, channel, template)
+
+
+def test_given_no_phone_at_the_call_level_then_the_email_is_a_reminder_not_the_call_instruction():
+    fr = load_policy("fr-b2b")
+    r = receivable(due="2026-03-01", amount="3000")
+    led = ledger([customer(name="Dupont SARL", has_phone=False)], [r])
+    [op] = [o for o in make_plan(reconcile(led, fr, date(2026, 3, 3)), fr).operations if o.kind == "action"]
+    assert (op.level_name, op.channel, op.template) == ("call", "email", "reminder")
+    text = render(op, "Relance Demo SAS")
+    assert "Appeler" not in text.subject + text.text and "Relance de paiement" in text.subject
+
+
+def _formal_notice(policy_name: str, kind: str, lang: str):
+    """The plan's formal notice for one late invoice whose earlier levels all went out, as of a Tuesday."""
+    policy = load_policy(policy_name)
+    seg = policy.segments[-1]  # no payment history: the catch-all segment
+    n = next((i for i, lv in enumerate(seg.levels, 1) if lv.formal_notice), None)
+    if n is None:
+        pytest.skip(f"{policy_name} has no formal notice")
+    as_of = date(2025, 7, 1)
+    due = as_of - timedelta(days=seg.levels[n - 1].offset + 1)
+    r = receivable(due=due, amount="1000")
+    history = [action(f"a{k}", (due + timedelta(days=max(lv.offset, 0))).isoformat(), k, (r.id,))
+               for k, lv in enumerate(seg.levels[:n - 1], 1)]
+    ops = make_plan(reconcile(ledger([customer(kind=kind, lang=lang)], [r], history), policy, as_of), policy).operations
+    [op] = [o for o in ops if o.kind == "action" and o.formal_notice]
+    return op, render(op, "Relance Demo SAS")
+
+
+@pytest.mark.parametrize("policy_name", ["fr-b2b", "fr-b2c", "eu-b2b", "uk-b2b"])
+@pytest.mark.parametrize("lang", ["fr_FR", "en_US"])
+def test_given_a_consumer_then_the_formal_notice_claims_no_b2b_penalty_nor_indemnity(policy_name, lang):
+    op, text = _formal_notice(policy_name, "person", lang)
+    assert op.debtor == "consumer"
+    words = (text.subject + text.text).lower()
+    for b2b in ("l441", "40 euros", "indemnité forfaitaire", "recovery costs", "frais de recouvrement"):
+        assert b2b not in words, (policy_name, lang, b2b)
+    assert any(w in text.subject.lower() for w in ("mise en demeure", "dernier avis", "formal notice", "final notice"))
+    if lang == "fr_FR" and op.template == "formal_notice":
+        assert "article 1231-6 du code civil" in words and "taux légal" in words
+
+
+def test_given_a_company_under_fr_b2b_then_the_formal_notice_states_l441_10_and_the_40_euros():
+    op, text = _formal_notice("fr-b2b", "company", "fr_FR")
+    assert op.debtor == "professional"
+    assert "L441-10 du Code de commerce" in text.text and "40 euros" in text.text
