@@ -13,8 +13,13 @@ _LINES_PER_PAGE = 52
 _WIDTH = 95
 
 
+# The thin and narrow no-break spaces CLDR puts in French amounts ("1 175,00 €") are not in WinAnsi: a no-break
+# space (0xA0 there) keeps the amount on one line instead of printing "?".
+_SPACES = str.maketrans({"\u202f": "\u00a0", "\u2009": "\u00a0", "\u2007": "\u00a0"})
+
+
 def _pdf_text(s: str) -> bytes:
-    raw = s.encode("cp1252", errors="replace")
+    raw = s.translate(_SPACES).encode("cp1252", errors="replace")
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 

@@ -12,9 +12,9 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from connector import locales
 from connector.errors import ConfigError
 from connector.models import Operation
-from connector.money import fmt
 
 FALLBACK_LANG = "en_US"
 
@@ -50,11 +50,25 @@ def template_path(name: str, lang: str | None, root: Path | None = None, debtor:
     raise ConfigError(str(base / FALLBACK_LANG / f"{name}.txt"), f"no template {name!r} for language {lang or FALLBACK_LANG}")
 
 
-def item_lines(op: Operation) -> str:
-    if op.items:
-        return "\n".join(f"- {i.number}, due {i.due_date}: {fmt(i.open_amount, i.currency)}"
-                         + (f" ({i.days_late} days late)" if i.days_late > 0 else "") for i in op.items)
-    return "\n".join(f"- {ln.description}: {fmt(ln.amount, ln.currency)}" for ln in op.lines)
+def item_lines(op: Operation, root: Path | None = None) -> str:
+    """One line per item in the customer's language, from `<lang>/_item.txt`: its first line for an item past
+    due, its second for one not yet due."""
+    lang = op.lang
+    if not op.items:
+        return "\n".join(f"- {ln.description}: {locales.money(ln.amount, ln.currency, lang)}" for ln in op.lines)
+    path = template_path("_item", lang, root)
+    late, due = (path.read_text(encoding="utf-8").strip().splitlines() + ["", ""])[:2]
+    if not (late and due):
+        raise ConfigError(str(path), "two lines are needed: an item past due, then one not yet due")
+    out = []
+    for i in op.items:
+        values = {"number": i.number, "due": locales.day(i.due_date, lang),
+                  "amount": locales.money(i.open_amount, i.currency, lang), "late": locales.days(i.days_late, lang)}
+        try:
+            out.append(Template(late if i.days_late > 0 else due).substitute(values))
+        except (KeyError, ValueError) as exc:
+            raise ConfigError(str(path), f"unknown or malformed placeholder {exc}") from None
+    return "\n".join(out)
 
 
 def render(op: Operation, company: str, root: Path | None = None) -> Rendered:
@@ -69,8 +83,9 @@ def render(op: Operation, company: str, root: Path | None = None) -> Rendered:
     values = {
         "customer": op.customer_name, "company": company,
         "numbers": ", ".join(i.number for i in op.items[:5]) + (" …" if len(op.items) > 5 else ""),
-        "items": item_lines(op),
-        "total": " + ".join(fmt(v, c) for c, v in sorted(totals.items())) or fmt(op.amount, op.currency),
+        "items": item_lines(op, root),
+        "total": " + ".join(locales.money(v, c, op.lang) for c, v in sorted(totals.items()))
+                 or locales.money(op.amount, op.currency, op.lang),
     }
     try:
         return Rendered(subject=Template(first.removeprefix("Subject:").strip()).substitute(values),

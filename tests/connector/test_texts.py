@@ -86,3 +86,25 @@ def test_given_a_company_under_fr_b2b_then_the_formal_notice_states_l441_10_and_
     op, text = _formal_notice("fr-b2b", "company", "fr_FR")
     assert op.debtor == "professional"
     assert "L441-10 du Code de commerce" in text.text and "40 euros" in text.text
+
+
+@pytest.mark.parametrize("lang, amount, due, late", [
+    ("fr_FR", "1\u202f175,00\u00a0€", "échue le 15 juin 2026", "(3\u00a0jours de retard)"),
+    ("en_US", "€1,175.00", "due June 15, 2026", "(3 days late)"),
+    ("xx_YY", "€1,175.00", "due June 15, 2026", "(3 days late)"),  # a language CLDR does not know: English
+])
+def test_given_the_customers_language_then_amounts_dates_and_delays_are_written_its_way(lang, amount, due, late):
+    fr = load_policy("fr-b2b")
+    r = receivable(due="2026-06-15", amount="1175.00", number="FA-2026-0042")
+    led = ledger([customer(lang=lang)], [r], [action("a1", "2026-06-12", 1, (r.id,))])
+    [op] = [o for o in make_plan(reconcile(led, fr, date(2026, 6, 18)), fr).operations if o.kind == "action"]
+    text = render(op, "Relance Demo SAS").text
+    [line] = [ln for ln in text.splitlines() if "FA-2026-0042" in ln]
+    assert amount in line and due in line and late in line, line
+    assert "2026-06-15" not in text and "1,175.00 EUR" not in text
+
+
+def test_given_french_amounts_in_a_letter_then_the_pdf_keeps_their_no_break_spaces():
+    from connector.letters import _pdf_text
+
+    assert _pdf_text("1\u202f175,00\u00a0€") == b"1\xa0175,00\xa0\x80"  # WinAnsi: no-break space, euro sign
