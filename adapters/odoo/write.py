@@ -210,10 +210,13 @@ class Writer:
                          context=self._context(op))
 
     def _company(self, op: Operation) -> Company:
-        """The company of the operation's items, which writes, signs and books it; the tenant's first when the
-        item names none or one the tenant does not follow."""
+        """The company of the operation's items, which writes, signs and books it (the tenant's first when the
+        items name none). Items of a company the tenant does not follow are refused, never booked elsewhere."""
         if op.company_id and op.company_id.isdigit() and int(op.company_id) in self.res.companies:
             return self.res.companies[int(op.company_id)]
+        if op.company_id and self.res.companies:
+            raise ItemError(f"the items belong to company {op.company_id}, which this tenant does not follow "
+                            "(relance.yaml companies)")
         if self.res.companies:
             return next(iter(self.res.companies.values()))
         return Company(id=0, name="", journal=self.res.journal)
