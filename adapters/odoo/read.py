@@ -298,4 +298,3 @@ def read_rates(client: OdooClient, rows: Rows) -> list[ExchangeRate]:
                 if company == cid or key not in found:  # a company's own rate wins over a shared one
                     found[key] = (company == cid, rate)
     return [ExchangeRate(base=b, currency=c, date=d, rate=r) for (b, c, d), (_, r) in sorted(found.items())]
-
