@@ -69,15 +69,22 @@ def _formal_notice(policy_name: str, kind: str, lang: str):
     return op, render(op, "Relance Demo SAS")
 
 
+LANGS = ["fr_FR", "en_US", "de_DE", "es_ES"]
+B2B_CLAIMS = ("l441", "40 euros", "indemnité forfaitaire", "frais de recouvrement", "recovery costs",
+              "pauschale", "beitreibungskosten", "costes de cobro", "indemnización")
+NOTICE_SUBJECTS = ("mise en demeure", "dernier avis", "formal notice", "final notice", "mahnung", "requerimiento",
+                   "último aviso")
+
+
 @pytest.mark.parametrize("policy_name", ["fr-b2b", "fr-b2c", "eu-b2b", "uk-b2b"])
-@pytest.mark.parametrize("lang", ["fr_FR", "en_US"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_given_a_consumer_then_the_formal_notice_claims_no_b2b_penalty_nor_indemnity(policy_name, lang):
     op, text = _formal_notice(policy_name, "person", lang)
     assert op.debtor == "consumer"
     words = (text.subject + text.text).lower()
-    for b2b in ("l441", "40 euros", "indemnité forfaitaire", "recovery costs", "frais de recouvrement"):
+    for b2b in B2B_CLAIMS:
         assert b2b not in words, (policy_name, lang, b2b)
-    assert any(w in text.subject.lower() for w in ("mise en demeure", "dernier avis", "formal notice", "final notice"))
+    assert any(w in text.subject.lower() for w in NOTICE_SUBJECTS)
     if lang == "fr_FR" and op.template == "formal_notice":
         assert "article 1231-6 du code civil" in words and "taux légal" in words
 
@@ -108,3 +115,31 @@ def test_given_french_amounts_in_a_letter_then_the_pdf_keeps_their_no_break_spac
     from connector.letters import _pdf_text
 
     assert _pdf_text("1\u202f175,00\u00a0€") == b"1\xa0175,00\xa0\x80"  # WinAnsi: no-break space, euro sign
+
+
+def _customer_templates() -> set[str]:
+    out = {info.template for info in channels.CHANNELS.values() if info.reader == "customer"}
+    for name in POLICIES:
+        for seg in load_policy(name).segments:
+            out |= {lv.template for lv in seg.levels if channels.CHANNELS[lv.channel].reader == "customer"}
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("debtor", ["professional", "consumer"])
+def test_every_text_a_customer_can_receive_exists_in_the_language_and_renders_with_its_words(lang, debtor):
+    from connector.templates import template_path
+
+    folder = Path(__file__).parents[2] / "mappings" / "templates" / lang
+    fr = load_policy("fr-b2b")
+    r = receivable(due="2026-06-15", amount="1175.00", number="FA-2026-0042")
+    c = customer(lang=lang, kind="person" if debtor == "consumer" else "company")
+    led = ledger([c], [r], [action("a1", "2026-06-12", 1, (r.id,))])
+    [base] = [o for o in make_plan(reconcile(led, fr, date(2026, 6, 18)), fr).operations if o.kind == "action"]
+    for name in sorted(_customer_templates()):
+        path = template_path(name, lang, debtor=debtor)
+        assert path.parent == folder, (name, lang, path)  # never another language's text
+        text = render(base.__class__(**{**{f: getattr(base, f) for f in base.__dataclass_fields__},
+                                        "template": name, "debtor": debtor}), "Relance Demo SAS")
+        assert "FA-2026-0042" in text.text and "$" not in text.subject + text.text and text.text.endswith("Relance Demo SAS")
+
