@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from string import Template
 
-from connector import locales
+from connector import channels, locales
 from connector.errors import ConfigError
 from connector.models import Operation
+from connector.policy import Policy
 
 FALLBACK_LANG = "en_US"
 
@@ -92,3 +95,48 @@ def render(op: Operation, company: str, root: Path | None = None) -> Rendered:
                         text=Template(body.strip()).substitute(values))
     except (KeyError, ValueError) as exc:
         raise ConfigError(str(path), f"unknown or malformed placeholder {exc}") from None
+
+
+def policy_templates(policy: Policy) -> dict[str, set[str]]:
+    """Every template a plan under `policy` can render, with who reads it (customer, staff): each level's, and the
+    texts of the channels its levels fall back to (`connector.channels.template_for`)."""
+    out: dict[str, set[str]] = {}
+    for seg in policy.segments:
+        for lv in seg.levels:
+            for channel in (lv.channel, *lv.fallback, channels.LAST_RESORT):
+                name = channels.template_for(lv.channel, lv.template, channel)
+                out.setdefault(name, set()).add(channels.CHANNELS[channel].reader)
+    return out
+
+
+def check_templates(policy: Policy, root: Path | None = None) -> tuple[list[str], list[str]]:
+    """(problems, warnings) for `relance check`: a template the policy names that is missing from the English
+    fallback, or that does not render (an unknown placeholder, no subject line), is a problem; one a language
+    has no text of its own for (it falls back to English) is a warning."""
+    base = _dir(root)
+    langs = sorted(p.name for p in base.iterdir() if p.is_dir())
+    sample = Operation(key="0" * 32, kind="action", as_of=date(2026, 1, 15), customer_id="0", customer_name="Customer",
+                       target="customer", target_id="0", channel="email", level=1, currency="EUR",
+                       amount=Decimal("100.00"), reason="check", items=({
+                           "receivable_id": "0", "invoice_id": "0", "number": "INV/0001", "due_date": date(2026, 1, 1),
+                           "days_late": 14, "open_amount": Decimal("100.00"), "currency": "EUR"},))
+    problems, warnings = [], []
+    used = {**policy_templates(policy), "_item": {"customer"}}
+    for name in sorted(used):
+        if not (base / FALLBACK_LANG / f"{name}.txt").is_file():
+            problems.append(f"{base / FALLBACK_LANG / name}.txt: no such template (policy {policy.name} uses it)")
+            continue
+        for lang in langs:
+            if "customer" in used[name] and not (base / lang / f"{name}.txt").is_file():
+                warnings.append(f"{lang} has no {name}.txt: its customers read it in English")
+            if name == "_item":
+                continue
+            for debtor in ("professional", "consumer"):
+                op = Operation(**{**{f: getattr(sample, f) for f in sample.__dataclass_fields__},
+                                  "template": name, "lang": lang, "debtor": debtor})
+                try:
+                    render(op, "Company", root)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+    return sorted(set(problems)), warnings
+

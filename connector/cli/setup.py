@@ -10,6 +10,7 @@ from connector.cli.tenants import for_each_tenant
 from connector.daemon import today_in
 from connector.interest import known_until
 from connector.policy import Policy
+from connector.templates import check_templates, policy_templates
 
 
 def rate_check_lines(policy: Policy, today: date) -> list[str]:
@@ -38,13 +39,21 @@ def cmd_check(args) -> int:
         say(f"  ok    schedule: {tenant.schedule.describe()} ({tenant.timezone})")
         for line in rate_check_lines(policy, args.as_of or today_in(tenant)):
             say(line)
+        problems, warnings = check_templates(policy)
+        for line in problems:
+            say(f"  FAIL  templates: {line}")
+        for line in warnings:
+            say(f"  warn  templates: {line}")
+        if not problems:
+            say(f"  ok    templates: {len(policy_templates(policy)) + 1} template(s) of {policy.name} render in every "
+                f"language, for professionals and consumers")
         with tenant.open(secrets) as source:
             rows = source.check()
         for name, ok, detail in rows:  # ok None: information, neither a pass nor a failure
             say(f"  {'info' if ok is None else 'ok  ' if ok else 'FAIL'}  {name}: {detail}")
         if rows and rows[0][0] == "connect" and rows[0][1] is False:
             return 3
-        return 1 if any(ok is False for _, ok, _ in rows) else 0
+        return 1 if problems or any(ok is False for _, ok, _ in rows) else 0
 
     return for_each_tenant(args, work)
 

@@ -91,6 +91,7 @@ def test_check_reports_each_line(tmp_path, relance, books):
     got = relance("--config", str(config(tmp_path)), "check")
     assert got.code == 3
     assert "ok    connect: fake" in got.out and "FAIL  connect: fake" in got.out
+    assert "ok    templates: " in got.out and "render in every language, for professionals and consumers" in got.out
 
 
 def test_daemon_once_runs_each_tenant_and_logs_counts(tmp_path, relance, books, caplog):

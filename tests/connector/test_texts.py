@@ -143,3 +143,30 @@ def test_every_text_a_customer_can_receive_exists_in_the_language_and_renders_wi
                                         "template": name, "debtor": debtor}), "Relance Demo SAS")
         assert "FA-2026-0042" in text.text and "$" not in text.subject + text.text and text.text.endswith("Relance Demo SAS")
 
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_given_a_shipped_policy_then_check_finds_every_template_it_can_use_in_every_language(name):
+    from connector.templates import check_templates
+
+    assert check_templates(load_policy(name)) == ([], [])
+
+
+def test_given_a_missing_template_a_bad_placeholder_or_a_language_without_it_then_check_names_each(tmp_path):
+    import shutil
+
+    from connector.templates import check_templates
+
+    root = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parents[2] / "mappings" / "templates", root)
+    (root / "en_US" / "reminder.txt").write_text("Subject: Reminder $numbers\nDear $client,\n\n$items\n")
+    (root / "de_DE" / "letter.txt").unlink()
+    fr = load_policy("fr-b2b")
+    seg = fr.segments[-1]
+    odd = seg.model_copy(update={"levels": (*seg.levels[:-1], seg.levels[-1].model_copy(update={"template": "nope"}))})
+    policy = fr.model_copy(update={"segments": (*fr.segments[:-1], odd)})
+    problems, warnings = check_templates(policy, root)
+    assert any(p.startswith(f"{root / 'en_US' / 'reminder.txt'}: unknown or malformed placeholder 'client'")
+               for p in problems), problems
+    assert f"{root / 'en_US' / 'nope'}.txt: no such template (policy fr-b2b uses it)" in problems
+    assert "de_DE has no letter.txt: its customers read it in English" in warnings
