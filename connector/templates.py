@@ -7,7 +7,7 @@ language. The first line `Subject: ...` is the subject. Customer data is escaped
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -132,11 +132,8 @@ def check_templates(policy: Policy, root: Path | None = None) -> tuple[list[str]
             if name == "_item":
                 continue
             for debtor in ("professional", "consumer"):
-                op = Operation(**{**{f: getattr(sample, f) for f in sample.__dataclass_fields__},
-                                  "template": name, "lang": lang, "debtor": debtor})
                 try:
-                    render(op, "Company", root)
+                    render(replace(sample, template=name, lang=lang, debtor=debtor), "Company", root)
                 except ConfigError as exc:
                     problems.append(str(exc))
     return sorted(set(problems)), warnings
-
