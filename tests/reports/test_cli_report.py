@@ -12,13 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from tests.cli.cliutil import demo_odoo, odoo_config
 from tests.reports.pngread import read_png
-
-try:
-    from adapters.demo.ledger import demo_records
-    from adapters.odoo.emulator import OdooEmulator
-except ImportError as exc:  # pragma: no cover - while the adapter or emulator is being written
-    pytest.skip(f"Odoo adapter or emulator not importable yet: {exc}", allow_module_level=True)
 
 AS_OF = date(2026, 3, 10)
 SECRET = "emulated-Password-4711"
@@ -26,27 +21,11 @@ SECRET = "emulated-Password-4711"
 
 @pytest.fixture(scope="module")
 def cfg(tmp_path_factory):
-    emu = OdooEmulator(version="19.0", db="demo")
-    emu.seed(demo_records(AS_OF, version="19.0"))
-    emu.add_user(login="relance", password=SECRET, api_key=SECRET, groups=("account",), company_ids=(1,))
-    url = emu.start()
-    path = tmp_path_factory.mktemp("cfg") / "relance.yaml"
-    path.write_text(f"""tenants:
-  - name: demo
-    system: odoo
-    url: {url}
-    database: demo
-    companies: [1]
-    login: relance
-    api_key_env: RELANCE_TEST_ODOO_SECRET
-    protocol: json2
-    policy: fr-b2b
-    schedule: {{interval_minutes: 60}}
-    timezone: Europe/Paris
-""", encoding="utf-8")
+    emu, url = demo_odoo(AS_OF, SECRET)
+    path = odoo_config(tmp_path_factory.mktemp("cfg"), url)
     mp = pytest.MonkeyPatch()
     mp.setenv("RELANCE_TEST_ODOO_SECRET", SECRET)
-    yield str(path)
+    yield path
     mp.undo()
     emu.stop()
 
