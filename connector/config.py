@@ -145,10 +145,7 @@ class TenantBase(Frozen):
     def load_policy(self) -> Policy:
         """The tenant's policy, with the tenant's go-live date for penalties where relance.yaml sets one."""
         policy = load_policy(self.policy)
-        if self.penalties_since:
-            pen = policy.penalties.model_copy(update={"since": self.penalties_since})
-            policy = policy.model_copy(update={"penalties": pen})
-        return policy
+        return policy.with_penalties(since=self.penalties_since) if self.penalties_since else policy
 
     def open(self, secrets: Mapping[str, SecretStr]) -> Source:
         """The tenant's `Source`, not yet connected (the first call connects)."""

@@ -170,6 +170,10 @@ class Policy(Frozen):
         """The policy's jurisdiction as named; what applies to one customer is its account's `rules`."""
         return jurisdictions.get(self.jurisdiction)
 
+    def with_penalties(self, **changes) -> Policy:
+        """A copy whose penalty rules differ by `changes` (a tenant's go-live date, say)."""
+        return self.model_copy(update={"penalties": self.penalties.model_copy(update=changes)})
+
     @staticmethod
     def is_consumer(customer: Customer) -> bool:
         """A person is a consumer, a company is not. Adapters decide the kind from the source record, and let a

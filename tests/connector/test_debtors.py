@@ -26,10 +26,6 @@ def penalties(policy, led, as_of=AS_OF):
     return [o for o in make_plan(reconcile(led, policy, as_of), policy).operations if o.kind == "penalty"]
 
 
-def with_penalties(policy, **kw):
-    return policy.model_copy(update={"penalties": policy.penalties.model_copy(update=kw)})
-
-
 def notice(r, day="2025-07-15", customer_id="C1"):
     return action(f"n-{r.id}", day, 5, (r.id,), customer=customer_id, channel="registered_letter")
 
@@ -96,7 +92,7 @@ def test_given_an_invoice_settled_late_by_credit_notes_only_then_it_counts_as_no
 
 
 def test_given_since_then_interest_starts_on_it_and_nothing_before_it_is_charged():
-    fr = with_penalties(load_policy("fr-b2b"), since=date(2025, 9, 1))
+    fr = load_policy("fr-b2b").with_penalties(since=date(2025, 9, 1))
     r = receivable(due="2025-05-31", amount="1000")
     [op] = penalties(fr, ledger([customer()], [r], [notice(r)]))
     interest = next(ln for ln in op.lines if ln.kind == "interest")
@@ -105,7 +101,7 @@ def test_given_since_then_interest_starts_on_it_and_nothing_before_it_is_charged
 
 
 def test_given_since_then_an_item_paid_before_it_is_never_charged_and_one_paid_after_it_is():
-    fr = with_penalties(load_policy("fr-b2b"), since=date(2025, 8, 1))
+    fr = load_policy("fr-b2b").with_penalties(since=date(2025, 8, 1))
     before = receivable("R1", due="2025-05-31", amount="1000", payments=(("2025-07-20", "1000"),))
     after = receivable("R2", due="2025-05-31", amount="1000", payments=(("2025-08-20", "1000"),))
     ops = penalties(fr, ledger([customer()], [before, after], [notice(before, "2025-07-10"), notice(after)]))
@@ -115,7 +111,7 @@ def test_given_since_then_an_item_paid_before_it_is_never_charged_and_one_paid_a
 
 
 def test_given_a_fee_policy_with_since_then_fees_that_fell_due_before_it_are_not_charged():
-    us = with_penalties(load_policy("us-flat-fee"), since=date(2026, 2, 15))
+    us = load_policy("us-flat-fee").with_penalties(since=date(2026, 2, 15))
     r = receivable(due="2026-01-01", amount="1000", currency="USD")
     [op] = penalties(us, ledger([customer()], [r]), date(2026, 3, 5))
     assert [ln.period_end for ln in op.lines] == [date(2026, 3, 3)]  # the fee of 2026-02-01 is before `since`
@@ -128,7 +124,7 @@ def test_given_a_first_run_then_items_paid_late_before_any_reminder_are_not_char
 
 
 def test_given_paid_late_min_days_then_an_item_paid_a_few_days_late_is_not_charged():
-    fr = with_penalties(load_policy("fr-b2b"), paid_late_min_level=0, paid_late_min_days=10)
+    fr = load_policy("fr-b2b").with_penalties(paid_late_min_level=0, paid_late_min_days=10)
     slightly = receivable("R1", due="2025-08-31", amount="1000", payments=(("2025-09-05", "1000"),))
     clearly = receivable("R2", due="2025-08-01", amount="1000", payments=(("2025-09-05", "1000"),))
     ops = penalties(fr, ledger([customer()], [slightly, clearly]))

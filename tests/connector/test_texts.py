@@ -21,18 +21,18 @@ POLICIES = sorted(p.stem for p in (Path(__file__).parents[2] / "mappings" / "pol
 CONTACT_DATA = list(itertools.product([True, False], repeat=3))  # email, phone, address
 
 
-def _staff_templates() -> set[str]:
-    """Every template a shipped level or a channel's default gives a text read by the company's people."""
-    out = {info.template for info in channels.CHANNELS.values() if info.reader == "staff"}
+def _templates_read_by(reader: str) -> set[str]:
+    """Every template a shipped level or a channel's default gives a text read by `reader` (customer, staff)."""
+    out = {info.template for info in channels.CHANNELS.values() if info.reader == reader}
     for name in POLICIES:
         for seg in load_policy(name).segments:
-            out |= {lv.template for lv in seg.levels if channels.CHANNELS[lv.channel].reader == "staff"}
+            out |= {lv.template for lv in seg.levels if channels.CHANNELS[lv.channel].reader == reader}
     return out
 
 
 @pytest.mark.parametrize("name", POLICIES)
 def test_given_any_contact_data_missing_then_no_customer_ever_gets_an_internal_text(name):
-    staff = _staff_templates()
+    staff = _templates_read_by("staff")
     for seg in load_policy(name).segments:
         for level, (email, phone, address) in itertools.product(seg.levels, CONTACT_DATA):
             c = customer(has_email=email, has_phone=phone, has_address=address)
@@ -118,14 +118,6 @@ def test_given_french_amounts_in_a_letter_then_the_pdf_keeps_their_no_break_spac
     assert _pdf_text("1\u202f175,00\u00a0€") == b"1\xa0175,00\xa0\x80"  # WinAnsi: no-break space, euro sign
 
 
-def _customer_templates() -> set[str]:
-    out = {info.template for info in channels.CHANNELS.values() if info.reader == "customer"}
-    for name in POLICIES:
-        for seg in load_policy(name).segments:
-            out |= {lv.template for lv in seg.levels if channels.CHANNELS[lv.channel].reader == "customer"}
-    return out
-
-
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("debtor", ["professional", "consumer"])
 def test_every_text_a_customer_can_receive_exists_in_the_language_and_renders_with_its_words(lang, debtor):
@@ -137,7 +129,7 @@ def test_every_text_a_customer_can_receive_exists_in_the_language_and_renders_wi
     c = customer(lang=lang, kind="person" if debtor == "consumer" else "company")
     led = ledger([c], [r], [action("a1", "2026-06-12", 1, (r.id,))])
     [base] = [o for o in make_plan(reconcile(led, fr, date(2026, 6, 18)), fr).operations if o.kind == "action"]
-    for name in sorted(_customer_templates()):
+    for name in sorted(_templates_read_by("customer")):
         path = template_path(name, lang, debtor=debtor)
         assert path.parent == folder, (name, lang, path)  # never another language's text
         text = render(replace(base, template=name, debtor=debtor), "Relance Demo SAS")

@@ -22,7 +22,7 @@ THREAD_MODELS = ("mail.message", "mail.activity", "ir.attachment")
 def penalties_from_due(policy: Policy | None = None) -> Policy:
     """fr-b2b charging interest and indemnity from the due date (level 0), so a first run writes penalties."""
     policy = policy or load_policy("fr-b2b")
-    return policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"from_level": 0})})
+    return policy.with_penalties(from_level=0)
 
 
 @dataclass(frozen=True)

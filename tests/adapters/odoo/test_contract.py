@@ -181,7 +181,7 @@ def test_penalties_as_debit_notes_reference_the_late_invoice(odoo, source, init_
     books.pay(partner, lines[0], "3000.00", A - timedelta(days=2))  # paid 38 days late: final interest
     scoped = Scoped(src, books.partners)
     policy = load_policy("fr-b2b")  # charging an item paid late without a reminder is the policy's choice:
-    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"paid_late_min_level": 0})})
+    policy = policy.with_penalties(paid_late_min_level=0)
     first = run(scoped, policy, A, dry_run=False)
     assert first.failed == [], [f.reason for f in first.failed]
     assert [d.key for d in first.done] and run(scoped, policy, A, dry_run=False).done == []
@@ -280,7 +280,7 @@ def test_given_two_companies_then_each_penalty_is_booked_and_each_reminder_signe
         books.invoice(partner, A - timedelta(days=28), "500.00", due=A + timedelta(days=2))  # a courtesy reminder
         late[cid] = move
     policy = load_policy("fr-b2b")  # charging items paid late without a reminder: the policy's choice
-    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"paid_late_min_level": 0})})
+    policy = policy.with_penalties(paid_late_min_level=0)
     result = run(Scoped(src, [partner]), policy, A, dry_run=False)
     assert result.failed == [], [f.reason for f in result.failed]
     assert any(d.what.startswith("penalty") for d in result.done) and any(d.what.startswith("email") for d in result.done)
@@ -338,7 +338,7 @@ def test_given_a_usd_invoice_in_a_eur_company_then_its_penalties_are_in_usd_the_
     partner = books.partner("Dollar Customer")
     books.invoice(partner, A - timedelta(days=70), "1000.00", due=due, currency=usd["id"])
     policy = load_policy("fr-b2b")  # charged from the due date, as L441-10 allows, to see the charge today
-    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"from_level": 0})})
+    policy = policy.with_penalties(from_level=0)
     fresh = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol)  # reads today's rates
     result = run(Scoped(fresh, [partner]), policy, A, dry_run=False)
     assert result.failed == [], [f.reason for f in result.failed]

@@ -101,7 +101,8 @@ def test_daily_runs_escalate_once_per_level_and_a_rerun_writes_nothing(source):
     assert rec.amount == Decimal("3000.00"), "penalty lines are not part of the debt interest runs on"
 
 
-def test_penalties_as_a_separate_invoice_reference_the_late_invoice(qbo, tmp_path):
+def _invoice_style_source(qbo, tmp_path):
+    """A source whose mapping writes penalties as separate invoices (late_fees.style: invoice), set up."""
     import yaml
 
     from adapters.quickbooks.mapping import shipped_mapping_path
@@ -112,13 +113,18 @@ def test_penalties_as_a_separate_invoice_reference_the_late_invoice(qbo, tmp_pat
     mapping.write_text(yaml.safe_dump(data))
     src = qbo.source(mapping=str(mapping))
     src.init()
+    return src
+
+
+def test_penalties_as_a_separate_invoice_reference_the_late_invoice(qbo, tmp_path):
+    src = _invoice_style_source(qbo, tmp_path)
     b = Books(src.client)
     cust = b.customer("Separate")
     late = b.invoice(cust, A - timedelta(days=70), "3000.00", due=A - timedelta(days=40))
     b.pay(cust, late["Id"], "3000.00", A - timedelta(days=2))  # paid 38 days late: final interest
     scoped = Scoped(src, b.customers)
     policy = load_policy("fr-b2b")  # charging an item paid late without a reminder is the policy's choice:
-    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"paid_late_min_level": 0})})
+    policy = policy.with_penalties(paid_late_min_level=0)
     first = run(scoped, policy, A, dry_run=False)
     assert first.failed == [], [f.reason for f in first.failed]
     assert first.done and run(scoped, policy, A, dry_run=False).done == []
@@ -134,19 +140,11 @@ def test_penalties_as_a_separate_invoice_reference_the_late_invoice(qbo, tmp_pat
 
 
 def test_given_a_usd_customer_in_a_eur_company_then_charges_in_usd_or_a_skip_never_an_eur_invoice(qbo, tmp_path):
-    import yaml
-
     from adapters.quickbooks.errors import QuickBooksError
-    from adapters.quickbooks.mapping import shipped_mapping_path
 
     if qbo.emulator is not None:
         qbo.emulator.preferences["CurrencyPrefs"]["MultiCurrencyEnabled"] = True
-    data = yaml.safe_load(shipped_mapping_path().read_text())
-    data["late_fees"]["style"] = "invoice"
-    mapping = tmp_path / "qbo-invoice-style.yaml"
-    mapping.write_text(yaml.safe_dump(data))
-    src = qbo.source(mapping=str(mapping))
-    src.init()
+    src = _invoice_style_source(qbo, tmp_path)
     prefs = src.client.preferences()["CurrencyPrefs"]
     if prefs["HomeCurrency"]["value"] != "EUR" or not prefs.get("MultiCurrencyEnabled"):
         pytest.skip("needs a company keeping its books in EUR with multicurrency on")
@@ -156,7 +154,7 @@ def test_given_a_usd_customer_in_a_eur_company_then_charges_in_usd_or_a_skip_nev
         b.invoice(cust, A - timedelta(days=70), "10.00", currency="EUR")
     b.invoice(cust, A - timedelta(days=70), "3000.00", due=A - timedelta(days=40), currency="USD")
     policy = load_policy("fr-b2b")  # charged from the due date, as L441-10 allows, to see the charge today
-    policy = policy.model_copy(update={"penalties": policy.penalties.model_copy(update={"from_level": 0})})
+    policy = policy.with_penalties(from_level=0)
     result = run(Scoped(src, b.customers), policy, A, dry_run=False)
     assert result.failed == [], [f.reason for f in result.failed]
     assert any("fixed indemnity in EUR, invoice in USD" in s.reason for s in result.skipped)
