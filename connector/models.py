@@ -70,6 +70,17 @@ class Settlement:
         return v
 
 
+def paid_day(settlements: tuple[Settlement, ...]) -> Date | None:
+    """The day a settled item was paid: its latest settlement that is not a credit note. An amount settled by a
+    credit note was never owed, so it is no payment, late or not; an item settled by credit notes alone was
+    never paid (None)."""
+    paid = None
+    for s in settlements:
+        if s.kind != "credit_note" and (paid is None or s.date > paid):
+            paid = s.date
+    return paid
+
+
 @record
 class Receivable:
     """One due installment of a customer invoice (an invoice with two due dates gives two)."""
@@ -103,10 +114,10 @@ class Receivable:
 
     @property
     def paid_on(self) -> Date | None:
-        """Date the receivable was fully settled, or None while something is still open."""
+        """The day it was paid, once nothing is open: see `paid_day`."""
         if self.open_amount > 0:
             return None
-        return max((s.date for s in self.settlements), default=None)
+        return paid_day(self.settlements)
 
 
 class Credit(Frozen):

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from connector.exchange import Exchange
 from connector.jurisdictions import Jurisdiction
-from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable, Settlement
+from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable, paid_day
 from connector.policy import Policy, Segment
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", ">120")
@@ -234,7 +234,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                 open_by_currency[r.currency] = open_by_currency.get(r.currency, _ZERO) + amount
                 if late > max_late:
                     max_late = late
-            elif paid := _paid_on(r.settlements):
+            elif paid := paid_day(r.settlements):  # Receivable.paid_on, once nothing is open
                 if paid > due:
                     paid_late.append((r, late, paid))  # only a late payment still matters (final interest)
                 if year_ago < paid <= as_of:
@@ -286,17 +286,6 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
             on_account(account)
     orphans = [r for cid, recs in by_customer.items() if cid not in known for r in recs]
     return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)
-
-
-def _paid_on(settlements: tuple[Settlement, ...]) -> date | None:
-    """The day a settled item was paid: its latest settlement that is not a credit note. An amount settled by a
-    credit note was never owed, so it is no payment, late or not; an item settled by credit notes alone was
-    never paid (None)."""
-    paid = None
-    for s in settlements:
-        if s.kind != "credit_note" and (paid is None or s.date > paid):
-            paid = s.date
-    return paid
 
 
 def _covered_by_credit(customer_id: str, open_recs: list[Receivable], credits: dict[tuple[str, str], Decimal],
