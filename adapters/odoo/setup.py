@@ -121,8 +121,12 @@ def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool,
                             ("professional_tag", mapping.customers.professional_tag, "professional tag")):
         setattr(out, attr, _ensure(client, ref, "res.partner.category", {"name": ref.name or ref.xmlid}, create,
                                    what, out, log))
-    out.journal = _journal(client, mapping)
+    ref = mapping.penalties.journal
+    out.journal = xmlid_lookup(client, ref.xmlid) if ref.xmlid else None
     out.companies = _companies(client, mapping, companies, out.journal)
+    if out.journal is None:  # the default company's, or the first sale journal the user sees
+        first = next(iter(out.companies.values()), None)
+        out.journal = first.journal if first else _sale_journal(client, mapping, None)
     for c in out.companies.values():
         if c.journal is None:
             out.missing.append(f"a sale journal of company {c.name} (res.company {c.id}) for penalty invoices "
@@ -150,7 +154,10 @@ def _companies(client: OdooClient, mapping: OdooMapping, ids: tuple[int, ...], d
     fields = ["name"] + (["chart_template"] if "chart_template" in has else [])
     rows = {r["id"]: r for r in client.call("res.company", "read", ids=list(ids), fields=fields)}
     account_fields = client.call("account.account", "fields_get", attributes=["type"])
-    ref = mapping.penalties.journal
+    named_in = None  # the company of the journal the mapping names by XML ID
+    if default_journal:
+        journal = client.call("account.journal", "read", ids=[default_journal], fields=["company_id"])
+        named_in = journal[0]["company_id"][0] if journal and journal[0]["company_id"] else None
     out: dict[int, Company] = {}
     for cid in ids:
         row = rows.get(cid)
@@ -158,15 +165,7 @@ def _companies(client: OdooClient, mapping: OdooMapping, ids: tuple[int, ...], d
             continue
         c = Company(id=cid, name=row["name"], chart=row.get("chart_template") or None)
         ctx = {"allowed_company_ids": [cid]}
-        if ref.xmlid and default_journal:
-            journal = client.call("account.journal", "read", ids=[default_journal], fields=["company_id"])
-            if journal and journal[0]["company_id"] and journal[0]["company_id"][0] == cid:
-                c.journal = default_journal
-        if c.journal is None:
-            domain = [("type", "=", "sale"), ("company_id", "=", cid)] + ([("code", "=", ref.code)] if ref.code else [])
-            found = client.call("account.journal", "search_read", domain=domain, fields=["id"], limit=1,
-                                order="sequence, id", context=ctx)
-            c.journal = int(found[0]["id"]) if found else None
+        c.journal = default_journal if named_in == cid else _sale_journal(client, mapping, cid)
         # 17 has one company per account, 19 shares an account between companies (company_ids)
         own = ("company_ids", "in", [cid]) if "company_ids" in account_fields else ("company_id", "=", cid)
         live = [("deprecated", "=", False)] if "deprecated" in account_fields else []
@@ -187,13 +186,15 @@ def _service_product_values(client: OdooClient) -> dict:
     return {"type": "service"}
 
 
-def _journal(client: OdooClient, mapping: OdooMapping) -> int | None:
+def _sale_journal(client: OdooClient, mapping: OdooMapping, company: int | None) -> int | None:
+    """The first sale journal (of `company`, else any the user sees), with the mapping's code if it names one."""
     ref = mapping.penalties.journal
-    if ref.xmlid:
-        return xmlid_lookup(client, ref.xmlid)
-    domain = [("type", "=", "sale")] + ([("code", "=", ref.code)] if ref.code else [])
+    domain = [("type", "=", "sale")] + ([("company_id", "=", company)] if company else []) + (
+        [("code", "=", ref.code)] if ref.code else [])
+    ctx = {"allowed_company_ids": [company]} if company else {}
     try:
-        rows = client.call("account.journal", "search_read", domain=domain, fields=["id"], limit=1, order="sequence, id")
+        rows = client.call("account.journal", "search_read", domain=domain, fields=["id"], limit=1, order="sequence, id",
+                           context=ctx)
     except OdooError:
-        rows = client.call("account.journal", "search_read", domain=domain, fields=["id"], limit=1)
+        rows = client.call("account.journal", "search_read", domain=domain, fields=["id"], limit=1, context=ctx)
     return int(rows[0]["id"]) if rows else None
