@@ -40,3 +40,18 @@ def check_country(code: str) -> str:
     except NotImplementedError:
         raise ValueError(f"no public-holiday calendar for country {code!r}") from None
     return code
+
+
+def business_days_after(day: date, n: int, country: str | None = None, subdivision: str | None = None,
+                        weekend: tuple[str, ...] = ("sat", "sun")) -> date:
+    """The day `n` working days after `day`: weekend days and the country's public holidays are not counted,
+    so "huit jours ouvrés" from a Friday before Ascension lands where a debtor would count it."""
+    out, left = day, n
+    while left > 0:
+        out = date.fromordinal(out.toordinal() + 1)
+        if WEEKDAYS[out.weekday()] in weekend:
+            continue
+        if country and out in _public_holidays(country, subdivision, out.year):
+            continue
+        left -= 1
+    return out

@@ -33,6 +33,13 @@ CHANNELS: dict[str, ChannelInfo] = {
     "note": ChannelInfo(needs=None, contact=False, task=False, template="call"),
 }
 assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
+# The shipped templates and who reads each: a policy level may not give a customer channel a staff text (or the
+# reverse), and a level that falls back to a channel of the other reader takes that channel's template.
+TEMPLATES: dict[str, Literal["customer", "staff"]] = {
+    "courtesy": "customer", "reminder": "customer", "letter": "customer", "formal_notice": "customer",
+    "final_notice": "customer", "hold_notice": "customer", "call": "staff", "agency": "staff", "credit_hold": "staff",
+}
+assert all(TEMPLATES[i.template] == i.reader for i in CHANNELS.values() if i.template in TEMPLATES)
 TaskChannel = Literal["call_task", "letter", "registered_letter", "agency_handoff"]  # an adapter maps each to a task
 
 CONTACT = frozenset(c for c, i in CHANNELS.items() if i.contact)

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from connector.errors import ConfigError
 from connector.models import Frozen
 from connector.policy import Policy, load_policy
+from connector.templates import Library
 from connector.yamlfile import SECRET_KEY, load_model
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class TenantBase(Frozen):
     timeout: float = Field(default=30, gt=0)
     # The day Relance goes live for this tenant: no penalty for a day before it (the policy's `penalties.since`).
     penalties_since: date | None = None
+    # The integrator's texts: <templates>/<lang>/<template>.txt and _phrases.yaml override the shipped ones.
+    templates: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -140,7 +143,15 @@ class TenantBase(Frozen):
 
     def with_paths(self, base: Path) -> TenantBase:
         """A copy with the paths it names made absolute, relative to the config file's folder `base`."""
-        return self.model_copy(update={"mapping": resolve(base, self.mapping), "policy": resolve(base, self.policy)})
+        templates = None if self.templates is None else str(Path(self.templates) if Path(self.templates).is_absolute()
+                                                            else base / self.templates)
+        return self.model_copy(update={"mapping": resolve(base, self.mapping), "policy": resolve(base, self.policy),
+                                       "templates": templates})
+
+    @property
+    def library(self) -> Library:
+        """Where this tenant's texts are looked up: its templates directory, then the shipped texts."""
+        return Library.of(self.templates)
 
     def load_policy(self) -> Policy:
         """The tenant's policy, with the tenant's go-live date for penalties where relance.yaml sets one."""

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta
-from babel.numbers import format_currency
+from babel.lists import format_list
+from babel.numbers import format_currency, format_percent
 
 FALLBACK = "en_US"
 
@@ -36,3 +37,13 @@ def day(value: date, lang: str | None) -> str:
 def days(n: int, lang: str | None) -> str:
     """`31 jours`, `1 day`: never rounded up to months."""
     return format_timedelta(timedelta(days=n), granularity="day", threshold=10**9, locale=_locale(lang))
+
+
+def percent(rate: Decimal, lang: str | None) -> str:
+    """An annual rate given in percent (12.15) as the language writes it: `12,15 %`, `12.15%`."""
+    return format_percent(Decimal(rate) / 100, locale=_locale(lang), decimal_quantization=False)
+
+
+def listing(words: list[str], lang: str | None) -> str:
+    """`a, b et c`, `a, b, and c`, `a, b und c`."""
+    return format_list(words, locale=_locale(lang)) if words else ""

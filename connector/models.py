@@ -51,6 +51,11 @@ class Customer:
     credit_limit: Decimal | None = None
     collector: str | None = None
     tags: tuple[str, ...] = ()
+    # Who a message is addressed to, as the source holds it: the billing contact's name (else none: "Madame,
+    # Monsieur"), the address reminders are mailed to, and the postal address lines of a letter's window.
+    contact: str | None = None
+    email: str | None = None
+    address: tuple[str, ...] = ()
 
 
 @record
@@ -99,6 +104,9 @@ class Receivable:
     company_id: str | None = None
     is_penalty: bool = False
     contract_rate: Decimal | None = None
+    pay_url: str | None = None  # where the customer sees and pays it online (Odoo's portal, QuickBooks' link)
+    discount_date: Date | None = None  # an early-payment discount: paid by this day,
+    discount_amount: Decimal | None = None  # this amount settles it
 
     @model_validator(mode="after")
     def _amounts(self):
@@ -193,6 +201,41 @@ class Item:
     days_late: int
     open_amount: Decimal
     currency: Currency
+    issue_date: Date | None = None
+    amount: Decimal | None = None  # the installment's original amount (a statement of account shows both)
+    pay_url: str | None = None
+    discount_date: Date | None = None
+    discount_amount: Decimal | None = None
+
+
+@output
+class Notice:
+    """What a customer-facing message states besides its items, worked out by the planner from the data of the run:
+    the day to pay by, the penalties the law gives to date (professionals only) and what the policy does next."""
+
+    pay_by: Date | None = None
+    jurisdiction: str | None = None  # whose law the penalty sentence cites
+    interest: Decimal | None = None  # accrued to the as-of date, rounded, in the operation's currency
+    interest_rate: Decimal | None = None  # the annual rate in force on the as-of date, in percent
+    indemnity: Decimal | None = None  # the fixed recovery indemnity owed for the items, in its own currency
+    indemnity_each: Decimal | None = None
+    indemnity_currency: Currency | None = None
+    next_steps: tuple[str, ...] = ()  # consequences announced: penalties, formal_notice, credit_hold, agency, court
+
+
+class Letterhead(Frozen):
+    """The company that signs: what a business letter's head and foot print, and the language of its staff."""
+
+    id: str | None = None
+    name: str
+    address: tuple[str, ...] = ()  # street lines, then "75002 Paris", then the country
+    city: str | None = None  # the place a letter is dated from ("Paris, le 15 juin 2026")
+    country: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    vat: str | None = None
+    registry: str | None = None  # SIREN/SIRET, Handelsregister, company number: Odoo's company_registry
+    lang: str | None = None
 
 
 @output
@@ -247,6 +290,11 @@ class Operation:
     currency: Currency
     amount: Decimal
     reason: str
+    contact: str | None = None  # the recipient, as the customer record holds it (see Customer)
+    email: str | None = None
+    address: tuple[str, ...] = ()
+    notice: Notice | None = None  # customer-facing actions: deadline, penalties to date, consequences
+    statement: tuple[Item, ...] = ()  # a formal notice's statement of account: every open item of the customer
 
     def history(self) -> tuple[HistoryEntry, ...]:
         """The history entries this operation leaves once applied (what its markers encode)."""
@@ -306,3 +354,4 @@ class Ledger:
     credits: list[Credit] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     exchange_rates: list[ExchangeRate] = field(default_factory=list)  # what converts a fixed indemnity
+    companies: list[Letterhead] = field(default_factory=list)  # who signs: the first is the default company

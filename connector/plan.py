@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from connector.calendar import quiet_reason
 from connector.keys import make_key
-from connector import channels
+from connector import channels, notices
 from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
 from connector.policy import Escalation, Level, Policy
@@ -96,6 +96,7 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
 
     # a consumer's texts may not cite the law between professionals (L441-10, the 40 EUR): they have their own
     debtor = "consumer" if acc.rules.debtor == "consumer" or policy.is_consumer(c) else "professional"
+    recipient = {"contact": c.contact, "email": c.email, "address": c.address}
     ops = []
     for gkey, members in sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1:]))):
         n = gkey[0]
@@ -124,6 +125,8 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
         near = [p.limitation_date for p in members if p.near_limitation]
         if near:
             reason += f"; limitation reached on {min(near)}"
+        company = members[0].receivable.company_id
+        notice = notices.notice(acc, policy, n, members, as_of, currency, debtor == "professional", channel)
         ops.append(Operation(
             key=make_key("action", c.id, n, *rids), kind="action", as_of=as_of, customer_id=c.id,
             customer_name=c.name, target="invoice" if per_invoice else "customer",
@@ -131,12 +134,15 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
             level_name=level.name, template=channels.template_for(level.channel, level.template, channel),
             tone=level.tone, lang=c.lang, debtor=debtor,
             deadline=as_of + timedelta(days=level.task_days), formal_notice=level.formal_notice,
-            collector=c.collector, company_id=members[0].receivable.company_id,
+            collector=c.collector, company_id=company,
             # dicts: pydantic builds the Items as it validates the operation, faster than Item(...) each
             items=tuple({"receivable_id": r.id, "invoice_id": r.invoice_id, "number": r.number, "due_date": r.due_date,
-                         "days_late": p.days_late, "open_amount": r.open_amount, "currency": r.currency}
+                         "days_late": p.days_late, "open_amount": r.open_amount, "currency": r.currency,
+                         "issue_date": r.issue_date, "amount": r.amount, "pay_url": r.pay_url,
+                         "discount_date": r.discount_date, "discount_amount": r.discount_amount}
                         for p in members for r in (p.receivable,)),
-            currency=currency, amount=amount, reason=reason,
+            currency=currency, amount=amount, reason=reason, notice=notice, **recipient,
+            statement=notices.statement(acc, company) if notice and channel == "registered_letter" else (),
         ))
     return ops
 

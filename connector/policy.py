@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from connector import jurisdictions
+from connector import channels, jurisdictions
 from connector.calendar import check_country
 from connector.errors import ConfigError
 from connector.models import Channel, Currency, Customer, Frozen
@@ -35,6 +35,19 @@ class Level(Frozen):
     fallback: tuple[Channel, ...] = ()
     task_days: int = Field(default=3, ge=0)  # deadline of a task: as-of + task_days
     formal_notice: bool = False  # a mise en demeure: starts interest where the law says so
+    # Working days the customer is given to pay, stated as a dated deadline (None: the policy's pay_within_days);
+    # a courtesy reminder's deadline is the due date itself.
+    pay_days: int | None = Field(default=None, ge=1)
+
+
+    @model_validator(mode="after")
+    def _reader(self) -> Level:
+        reads = channels.TEMPLATES.get(self.template)
+        if reads and reads != channels.CHANNELS[self.channel].reader:
+            who = "the customer" if reads == "customer" else "staff"
+            raise ValueError(f"template {self.template!r} is read by {who}, channel {self.channel} by the other: "
+                             f"use a {channels.CHANNELS[self.channel].reader} template")
+        return self
 
 
 class Range(Frozen):
@@ -139,6 +152,7 @@ class Policy(Frozen):
     escalation: Escalation = Escalation.STEPWISE
     due_soon_days: int = Field(default=7, ge=0)
     limitation_warning_days: int = Field(default=90, ge=0)
+    pay_within_days: int = Field(default=8, ge=1)  # working days a reminder gives to pay (a level's pay_days wins)
     contact: Contact = Contact()
     segments: tuple[Segment, ...] = Field(min_length=1)
     penalties: Penalties = Penalties()

@@ -18,7 +18,7 @@ from datetime import date
 
 from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
 from connector.lease import MARGIN, SETTLE, TTL, Lease
-from connector.models import Failure, Ledger, Operation, Skip
+from connector.models import Failure, Ledger, Letterhead, Operation, Skip
 from connector.plan import Plan, add_orphans, new_plan, plan_account
 from connector.policy import Policy
 from connector.protocol import Source
@@ -46,6 +46,7 @@ class RunResult:
     failed: list[Failure] = field(default_factory=list)
     unreachable: bool = False
     stopped: bool = False
+    companies: list[Letterhead] = field(default_factory=list)  # who signs the messages (the ledger's companies)
 
     @property
     def exit_code(self) -> int:
@@ -157,7 +158,7 @@ def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Leas
          should_stop: Callable[[], bool] | None, on_progress: Callable[[int, int], None] | None) -> RunResult:
     ledger = source.fetch(as_of)
     rec, plan = plan_ledger(ledger, policy, as_of)
-    result = RunResult(as_of=as_of, dry_run=dry_run, reconciliation=rec, plan=plan)
+    result = RunResult(as_of=as_of, dry_run=dry_run, reconciliation=rec, plan=plan, companies=list(ledger.companies))
     result.skipped.extend(Skip(customer_id="", record=r.record, reason=r.reason) for r in ledger.rejected)
     result.skipped.extend(plan.skipped)
     result.failed.extend(plan.errors)

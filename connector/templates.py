@@ -1,139 +1,175 @@
-"""Reminder texts rendered in the customer's language from `mappings/templates/<lang>/<template>.txt`.
+"""Where the texts are: `<root>/<lang>/<template>[.<tone>][.consumer].txt` and each language's `_phrases.yaml`,
+looked up in the integrator's templates directory (relance.yaml `templates:`) before the shipped ones.
 
-Plain `string.Template` placeholders ($customer, $items, $total, $numbers, $company): no expression
-language. The first line `Subject: ...` is the subject. Customer data is escaped for HTML output.
+A template is plain `string.Template` text whose first line is `Subject: ...`: no expression language, so an
+integrator edits words, not code. The language falls back from the customer's (`fr_BE`) to its family (`fr_*`),
+then English. For a consumer, `<name>.consumer.txt` wins over any tone: the texts that cite the law between
+professionals have their own. Phrases (salutations, the penalty sentence per jurisdiction, table headings) merge
+English, then the family, then the language itself, the integrator's over the shipped ones key by key.
 """
 
 from __future__ import annotations
 
+import functools
 import html
-from dataclasses import dataclass, replace
-from datetime import date
-from decimal import Decimal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from string import Template
 
-from connector import channels, locales
+import yaml
+
 from connector.errors import ConfigError
-from connector.models import Operation
-from connector.policy import Policy
 
 FALLBACK_LANG = "en_US"
+SHIPPED = Path(str(resources.files("mappings") / "templates"))
+
+
+@dataclass(frozen=True)
+class Table:
+    """The items of a message: a table in a letter and an e-mail, one line per item in plain text."""
+
+    head: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: tuple[str, ...]  # the last row: a label and the totals, aligned under the amount column
+    lines: tuple[str, ...]  # the same items as sentences, for plain text
+    numeric: tuple[bool, ...] = ()  # columns aligned right
 
 
 @dataclass(frozen=True)
 class Rendered:
     subject: str
-    text: str
+    blocks: tuple[str | Table, ...]  # paragraphs (single newlines kept) and the items table where `$items` was
+    lang: str = FALLBACK_LANG
+    path: str = ""  # the template file, for messages about it
+    phrases: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join("\n".join(b.lines) if isinstance(b, Table) else b for b in self.blocks)
 
     @property
     def html(self) -> str:
-        paragraphs = self.text.split("\n\n")
-        return "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
+        out = []
+        for b in self.blocks:
+            if isinstance(b, Table):
+                out.append(_html_table(b))
+            else:
+                out.append(f"<p>{html.escape(b).replace(chr(10), '<br/>')}</p>")
+        return "".join(out)
 
 
-def _dir(root: Path | None) -> Path:
-    return root or Path(str(resources.files("mappings") / "templates"))
+def _html_table(t: Table) -> str:
+    def cells(row: Sequence[str], tag: str) -> str:
+        return "".join(f'<{tag} style="padding:2px 8px;text-align:{"right" if num else "left"}">{html.escape(c)}</{tag}>'
+                       for c, num in zip(row, t.numeric or [False] * len(row)))
+    body = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in t.rows)
+    return (f'<table style="border-collapse:collapse"><thead><tr>{cells(t.head, "th")}</tr></thead>'
+            f"<tbody>{body}</tbody><tfoot><tr>{cells(t.total, 'th')}</tr></tfoot></table>")
 
 
-def template_path(name: str, lang: str | None, root: Path | None = None, debtor: str = "professional") -> Path:
-    """The template in the customer's language (else its two-letter family, else English); for a consumer,
-    `<name>.consumer.txt` where it exists: the texts that cite the law between professionals have their own."""
-    base = _dir(root)
-    files = [f"{name}.consumer.txt", f"{name}.txt"] if debtor == "consumer" else [f"{name}.txt"]
-    for candidate in (lang, (lang or "")[:2], FALLBACK_LANG):
-        if not candidate:
-            continue
-        for folder in (candidate, *sorted(p.name for p in base.glob(f"{candidate}*") if p.is_dir())):
-            for file in files:
-                path = base / folder / file
-                if path.is_file():
-                    return path
-    raise ConfigError(str(base / FALLBACK_LANG / f"{name}.txt"), f"no template {name!r} for language {lang or FALLBACK_LANG}")
+@dataclass(frozen=True)
+class Library:
+    """The template roots of a tenant, the integrator's first; the shipped texts always come last."""
+
+    roots: tuple[Path, ...] = ()
+
+    @classmethod
+    def of(cls, directory: str | Path | None) -> Library:
+        return cls(roots=(Path(directory),) if directory else ())
+
+    @property
+    def all_roots(self) -> tuple[Path, ...]:
+        return (*self.roots, SHIPPED)
+
+    def languages(self) -> list[str]:
+        return sorted({p.name for root in self.all_roots if root.is_dir() for p in root.iterdir() if p.is_dir()})
+
+    def _chain(self, lang: str | None) -> list[str]:
+        """The folders to look in, most specific first: the language, its family, English."""
+        out: list[str] = []
+        for candidate in (lang, (lang or "")[:2], FALLBACK_LANG):
+            if not candidate:
+                continue
+            for folder in (candidate, *self._family(candidate)):
+                if folder not in out:
+                    out.append(folder)
+        return out
+
+    def _family(self, prefix: str) -> list[str]:
+        return [name for name in self.languages() if name.startswith(prefix)]
+
+    def find(self, name: str, lang: str | None, tone: str | None = None, debtor: str = "professional") -> Path:
+        """Per language: a consumer's own text first (any root: the law decides), then the integrator's texts before
+        the shipped ones, the tone's variant before the plain one within each root."""
+        toned = [f"{name}.{tone}.txt"] if tone else []
+        groups = [[*(f"{name}.{tone}.consumer.txt" for _ in toned), f"{name}.consumer.txt"]] if debtor == "consumer" else []
+        groups.append([*toned, f"{name}.txt"])
+        for folder in self._chain(lang):
+            for files in groups:
+                for root in self.all_roots:
+                    for file in files:
+                        path = root / folder / file
+                        if path.is_file():
+                            return path
+        raise ConfigError(str(self.all_roots[0] / FALLBACK_LANG / f"{name}.txt"),
+                          f"no template {name!r} for language {lang or FALLBACK_LANG}")
+
+    def phrases(self, lang: str | None) -> dict:
+        return _phrases(self.all_roots, tuple(reversed(self._chain(lang))))
 
 
-def item_lines(op: Operation, root: Path | None = None) -> str:
-    """One line per item in the customer's language, from `<lang>/_item.txt`: its first line for an item past
-    due, its second for one not yet due."""
-    lang = op.lang
-    if not op.items:
-        return "\n".join(f"- {ln.description}: {locales.money(ln.amount, ln.currency, lang)}" for ln in op.lines)
-    path = template_path("_item", lang, root)
-    late, due = (path.read_text(encoding="utf-8").strip().splitlines() + ["", ""])[:2]
-    if not (late and due):
-        raise ConfigError(str(path), "two lines are needed: an item past due, then one not yet due")
-    out = []
-    for i in op.items:
-        values = {"number": i.number, "due": locales.day(i.due_date, lang),
-                  "amount": locales.money(i.open_amount, i.currency, lang), "late": locales.days(i.days_late, lang)}
-        try:
-            out.append(Template(late if i.days_late > 0 else due).substitute(values))
-        except (KeyError, ValueError) as exc:
-            raise ConfigError(str(path), f"unknown or malformed placeholder {exc}") from None
-    return "\n".join(out)
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
-def render(op: Operation, company: str, root: Path | None = None) -> Rendered:
-    path = template_path(op.template or "reminder", op.lang, root, op.debtor)
+@functools.lru_cache(maxsize=64)
+def _phrases(roots: tuple[Path, ...], chain: tuple[str, ...]) -> dict:
+    out: dict = {}
+    for folder in chain:  # English first, the language itself last
+        for root in reversed(roots):  # the shipped texts, then the integrator's
+            path = root / folder / "_phrases.yaml"
+            if not path.is_file():
+                continue
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise ConfigError(str(path), f"not valid YAML: {exc}") from None
+            if not isinstance(data, dict):
+                raise ConfigError(str(path), "must be a mapping of phrase names to texts")
+            out = _merge(out, data)
+    return out
+
+
+def phrase(phrases: dict, dotted: str, default: str | None = None) -> str:
+    """A phrase by its dotted name (`steps.agency`); a jurisdiction's own wording falls back to `.default`."""
+    node: object = phrases
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            if default is not None:
+                return default
+            raise ConfigError("_phrases.yaml", f"no phrase {dotted!r}")
+        node = node[part]
+    if not isinstance(node, str):
+        raise ConfigError("_phrases.yaml", f"phrase {dotted!r} must be a text")
+    return node
+
+
+def fill(text: str, values: dict[str, str], where: str) -> str:
+    try:
+        return Template(text).substitute(values)
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(where, f"unknown or malformed placeholder {exc}") from None
+
+
+def split_template(path: Path) -> tuple[str, str]:
+    """(subject, body) of a template file."""
     raw = path.read_text(encoding="utf-8")
     first, _, body = raw.partition("\n")
     if not first.startswith("Subject:"):
         raise ConfigError(str(path), "the first line must be 'Subject: ...'")
-    totals: dict[str, object] = {}
-    for i in op.items:
-        totals[i.currency] = totals.get(i.currency, 0) + i.open_amount
-    values = {
-        "customer": op.customer_name, "company": company,
-        "numbers": ", ".join(i.number for i in op.items[:5]) + (" …" if len(op.items) > 5 else ""),
-        "items": item_lines(op, root),
-        "total": " + ".join(locales.money(v, c, op.lang) for c, v in sorted(totals.items()))
-                 or locales.money(op.amount, op.currency, op.lang),
-    }
-    try:
-        return Rendered(subject=Template(first.removeprefix("Subject:").strip()).substitute(values),
-                        text=Template(body.strip()).substitute(values))
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(str(path), f"unknown or malformed placeholder {exc}") from None
-
-
-def policy_templates(policy: Policy) -> dict[str, set[str]]:
-    """Every template a plan under `policy` can render, with who reads it (customer, staff): each level's, and the
-    texts of the channels its levels fall back to (`connector.channels.template_for`)."""
-    out: dict[str, set[str]] = {}
-    for seg in policy.segments:
-        for lv in seg.levels:
-            for channel in (lv.channel, *lv.fallback, channels.LAST_RESORT):
-                name = channels.template_for(lv.channel, lv.template, channel)
-                out.setdefault(name, set()).add(channels.CHANNELS[channel].reader)
-    return out
-
-
-def check_templates(policy: Policy, root: Path | None = None) -> tuple[list[str], list[str]]:
-    """(problems, warnings) for `relance check`: a template the policy names that is missing from the English
-    fallback, or that does not render (an unknown placeholder, no subject line), is a problem; one a language
-    has no text of its own for (it falls back to English) is a warning."""
-    base = _dir(root)
-    langs = sorted(p.name for p in base.iterdir() if p.is_dir())
-    sample = Operation(key="0" * 32, kind="action", as_of=date(2026, 1, 15), customer_id="0", customer_name="Customer",
-                       target="customer", target_id="0", channel="email", level=1, currency="EUR",
-                       amount=Decimal("100.00"), reason="check", items=({
-                           "receivable_id": "0", "invoice_id": "0", "number": "INV/0001", "due_date": date(2026, 1, 1),
-                           "days_late": 14, "open_amount": Decimal("100.00"), "currency": "EUR"},))
-    problems, warnings = [], []
-    used = {**policy_templates(policy), "_item": {"customer"}}
-    for name in sorted(used):
-        if not (base / FALLBACK_LANG / f"{name}.txt").is_file():
-            problems.append(f"{base / FALLBACK_LANG / name}.txt: no such template (policy {policy.name} uses it)")
-            continue
-        for lang in langs:
-            if "customer" in used[name] and not (base / lang / f"{name}.txt").is_file():
-                warnings.append(f"{lang} has no {name}.txt: its customers read it in English")
-            if name == "_item":
-                continue
-            for debtor in ("professional", "consumer"):
-                try:
-                    render(replace(sample, template=name, lang=lang, debtor=debtor), "Company", root)
-                except ConfigError as exc:
-                    problems.append(str(exc))
-    return sorted(set(problems)), warnings
+    return first.removeprefix("Subject:").strip(), body.strip()

@@ -51,6 +51,10 @@ class _Books:
         raise LookupError(f"base records have no {model} with {where}")
 
 
+_CONTACTS = ["Claire Martin", "Julien Lefèvre", "Sophie Nguyen", "Thomas Moreau", "Amélie Girard", "Karim Benali",
+             "Łucja Nowak", "Hélène Dubois"]
+
+
 def _amount(rng: random.Random, lo: float, hi: float) -> float:
     return round(rng.uniform(lo, hi) / 5) * 5 + rng.choice((0, 0, 0.5, 0.9, 0.99, 0.4))
 
@@ -99,6 +103,9 @@ def demo_records(as_of: date, seed: int = 2026, version: str = "17.0") -> dict[s
                     category_id=tags, customer_rank=1, active=True,
                     credit_limit=20000.0 if i % 7 == 2 else 0.0, use_partner_credit_limit=i % 7 == 2)
         b.rows["res.partner"][-1]["commercial_partner_id"] = pid
+        if is_company and i % 2 == 0:  # an invoice contact, whom reminders greet by name
+            b.add("res.partner", name=_CONTACTS[i // 2 % len(_CONTACTS)], parent_id=pid, type="invoice",
+                  commercial_partner_id=pid, is_company=False, email=email or False, active=True)
         customers.append({"id": pid, "habit": habit, "foreign": foreign, "company": is_company})
 
     def move(kind: str, partner: int, day: date, journal: int, currency: int, prefix: str, **extra) -> int:

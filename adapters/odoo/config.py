@@ -41,4 +41,4 @@ class OdooTenant(TenantBase):
         secret = self.secret(secrets, "api_key_env" if self.api_key_env else "password_env").get_secret_value()
         return OdooSource(self.url, self.database, self.login, secret, protocol=self.protocol,
                           companies=tuple(self.companies), mapping=self.mapping, timeout=self.timeout,
-                          verify_tls=self.verify_tls)
+                          verify_tls=self.verify_tls, templates=self.library)

@@ -48,6 +48,9 @@ class Customers(Frozen):
 
 class Email(Frozen):
     subtype: str = "mail.mt_comment"
+    # Each invoice's customer-portal link (its access token) in reminders and letters: view, download and pay it
+    # online where a payment provider is set up. An invoice without a token gets one, as Odoo's own sending does.
+    portal_links: bool = True
 
 
 class Penalties(Frozen):

@@ -9,7 +9,7 @@ canonical ones in exactly one function each); adapters.odoo.incremental keeps th
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,8 +19,9 @@ from pydantic import ValidationError
 
 from adapters.odoo.client import OdooClient
 from adapters.odoo.mapping import OdooMapping
+from connector import postal
 from connector.keys import PREFIX, parse
-from connector.models import Credit, Customer, ExchangeRate, Ledger, Receivable, Rejection, Settlement
+from connector.models import Credit, Customer, ExchangeRate, Ledger, Letterhead, Receivable, Rejection, Settlement
 
 _BATCH = 1000
 MARKER_LIKE = f"[{PREFIX}"
@@ -66,8 +67,19 @@ def existing_fields(client: OdooClient, model: str, wanted: list[str]) -> list[s
 
 # -- one conversion function per entity ---------------------------------------------------------------
 
+def postal_address(row: dict, home: str | None = None, lang: str | None = None) -> tuple[str, ...]:
+    """A partner's (or company's) address lines for a letter's window."""
+    if not (row.get("street") or "").strip():
+        return ()
+    state = row.get("state_id")
+    return postal.lines((row.get("street"), row.get("street2")), row.get("zip"), row.get("city"),
+                        (m2o_name(state) or "") if row.get("country_code") in ("US", "CA", "AU") else None,
+                        row.get("country_code") or None, home, lang)
+
+
 def to_customer(row: dict, excluded_tag: int | None, fixed_collector: int | None,
-                debtor_tags: tuple[int | None, int | None] = (None, None)) -> Customer:
+                debtor_tags: tuple[int | None, int | None] = (None, None), contact: dict | None = None,
+                home: str | None = None) -> Customer:
     """A company is a professional, a person a consumer, unless the partner carries the professional tag (a sole
     trader recorded as an individual) or the consumer tag (`debtor_tags`: consumer, professional)."""
     tags = row.get("category_id") or []
@@ -89,11 +101,15 @@ def to_customer(row: dict, excluded_tag: int | None, fixed_collector: int | None
         credit_limit=money(row["credit_limit"]) if row.get("use_partner_credit_limit") and row.get("credit_limit") else None,
         collector=str(fixed_collector or m2o_id(row.get("user_id")) or "") or None,
         tags=tuple(str(t) for t in tags),
+        # a person is addressed by name; a company through its invoice contact, when it has one with a name
+        contact=((contact or {}).get("name") or None) if row.get("is_company") else (row.get("name") or "").strip() or None,
+        email=(row.get("email") or "").strip() or None,
+        address=postal_address(row, home),
     )
 
 
 def to_receivable(line: dict, move: dict, settlements: list[Settlement], company_currency: str,
-                  exclusion_field: str) -> Receivable:
+                  exclusion_field: str, base_url: str | None = None) -> Receivable:
     currency = m2o_name(line.get("currency_id")) or company_currency
     foreign = currency != company_currency
     amount = money(line["amount_currency"] if foreign else line["balance"])
@@ -111,6 +127,10 @@ def to_receivable(line: dict, move: dict, settlements: list[Settlement], company
         issue_date=min(issued, due), due_date=due, amount=amount, open_amount=open_amount, currency=currency,
         disputed=bool(line.get(exclusion_field)), settlements=tuple(sorted(settlements, key=lambda s: s.date)),
         company_id=str(m2o_id(line.get("company_id")) or ""), is_penalty=MARKER_LIKE[1:] in (move.get("ref") or ""),
+        pay_url=f"{base_url}{move['access_url']}?access_token={move['access_token']}"
+                if base_url and move.get("access_token") and str(move.get("access_url") or "").startswith("/") else None,
+        discount_date=odoo_date(line.get("discount_date")) if line.get("discount_amount_currency") else None,
+        discount_amount=money(line["discount_amount_currency"]) if line.get("discount_amount_currency") else None,
     )
 
 
@@ -122,10 +142,14 @@ def to_settlement(partial: dict, foreign: bool, kind: str) -> Settlement:
 # -- the read -----------------------------------------------------------------------------------------
 
 LINE_FIELDS = ["move_id", "partner_id", "date", "date_maturity", "balance", "amount_currency", "amount_residual",
-               "amount_residual_currency", "currency_id", "company_id", "reconciled"]
-MOVE_FIELDS = ["name", "move_type", "invoice_date", "ref", "commercial_partner_id", "state"]
+               "amount_residual_currency", "currency_id", "company_id", "reconciled",
+               "discount_date", "discount_amount_currency"]  # an early-payment discount (Odoo 17+ payment terms)
+MOVE_FIELDS = ["name", "move_type", "invoice_date", "ref", "commercial_partner_id", "state", "access_url",
+               "access_token"]  # portal.mixin: the invoice's customer-portal path and its token
 PARTNER_FIELDS = ["name", "is_company", "lang", "country_id", "country_code", "email", "phone", "mobile", "street",
-                  "city", "user_id", "credit_limit", "use_partner_credit_limit", "category_id"]
+                  "street2", "zip", "city", "state_id", "user_id", "credit_limit", "use_partner_credit_limit",
+                  "category_id"]
+CONTACT_FIELDS = ["parent_id", "name", "email"]
 PARTIAL_FIELDS = ["debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "max_date"]
 PARTNER_CONTEXT = {"active_test": False}
 
@@ -145,6 +169,8 @@ class Rows:
     counterparts: dict[int, dict] = field(default_factory=dict)   # credit lines of those partials: move_id
     counter_moves: dict[int, dict] = field(default_factory=dict)  # their moves: move_type
     partners: dict[int, dict] = field(default_factory=dict)
+    contacts: dict[int, dict] = field(default_factory=dict)       # by company partner: its invoice contact
+    base_url: str | None = None                                   # web.base.url, for the portal links
     history: dict[int, list] = field(default_factory=dict)        # mail.message id -> the markers it holds
 
 
@@ -175,6 +201,8 @@ def read_rows(client: OdooClient, mapping: OdooMapping, as_of: date) -> Rows:
         "account.move.line", receivable_domain(mapping, as_of), rows.line_fields, page=page)}
     read_related(client, mapping, rows, rows.lines)
     rows.history = read_markers(client, [], page=page)
+    if mapping.email.portal_links:  # get_base_url on no record: web.base.url, which the API user may not read
+        rows.base_url = str(client.call("account.move", "get_base_url", ids=[]) or "").rstrip("/") or None
     return rows
 
 
@@ -199,8 +227,19 @@ def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids:
     counter_moves = {m2o_id(rows.counterparts[c]["move_id"]) for c in credit_ids if c in rows.counterparts}
     rows.counter_moves.update(read_by_ids(client, "account.move", counter_moves - rows.counter_moves.keys(), ["move_type"]))
     customers = {customer_of(rows.lines[lid], rows.moves.get(m2o_id(rows.lines[lid]["move_id"]), {})) for lid in debit_ids}
-    rows.partners.update(read_by_ids(client, "res.partner", customers - {None} - rows.partners.keys(),
-                                     rows.partner_fields, context=PARTNER_CONTEXT))
+    new = read_by_ids(client, "res.partner", customers - {None} - rows.partners.keys(), rows.partner_fields,
+                      context=PARTNER_CONTEXT)
+    rows.partners.update(new)
+    read_contacts(client, rows, [pid for pid, p in new.items() if p.get("is_company")])
+
+
+def read_contacts(client: OdooClient, rows: Rows, companies: list[int]) -> None:
+    """The invoice contact (child address of type invoice) of each company partner: whom a reminder greets."""
+    for batch in chunks(companies):
+        found = client.call("res.partner", "search_read", domain=[("parent_id", "in", batch), ("type", "=", "invoice")],
+                            fields=CONTACT_FIELDS, order="id")
+        for c in found:
+            rows.contacts.setdefault(m2o_id(c["parent_id"]), c)
 
 
 def read_markers(client: OdooClient, domain: list, page: int = 2000) -> dict[int, list]:
@@ -215,8 +254,10 @@ def read_markers(client: OdooClient, domain: list, page: int = 2000) -> dict[int
 # -- rows to ledger: the one conversion both reads share ---------------------------------------------
 
 def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, fixed_collector: int | None,
-                 debtor_tags: tuple[int | None, int | None] = (None, None)) -> Ledger:
-    led = Ledger()
+                 debtor_tags: tuple[int | None, int | None] = (None, None),
+                 companies: Sequence[Letterhead] = ()) -> Ledger:
+    led = Ledger(companies=list(companies))
+    home = companies[0].country if companies else None
     credit_types = mapping.receivables.credit_types
     for lid in sorted(rows.lines):
         ln = rows.lines[lid]
@@ -233,7 +274,7 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
                     cline = rows.counterparts.get(m2o_id(p["credit_move_id"]), {})
                     ctype = rows.counter_moves.get(m2o_id(cline.get("move_id")), {}).get("move_type")
                     settlements.append(to_settlement(p, foreign, "credit_note" if ctype in credit_types else "payment"))
-                led.receivables.append(to_receivable(ln, move, settlements, cur, rows.exclusion))
+                led.receivables.append(to_receivable(ln, move, settlements, cur, rows.exclusion, rows.base_url))
             except (ValidationError, ValueError, TypeError, KeyError) as exc:
                 led.rejected.append(Rejection(record=where, reason=_reason(exc)))
         elif money(ln["balance"]) < 0 and money(ln["amount_residual"]) != 0 and (partner := customer_of(ln, move)):
@@ -244,7 +285,8 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
     partner_ids = {int(r.customer_id) for r in led.receivables if r.customer_id.isdigit()}
     for pid in sorted(partner_ids & rows.partners.keys()):
         try:
-            led.customers.append(to_customer(rows.partners[pid], excluded_tag, fixed_collector, debtor_tags))
+            led.customers.append(to_customer(rows.partners[pid], excluded_tag, fixed_collector, debtor_tags,
+                                             rows.contacts.get(pid), home))
         except (ValidationError, ValueError) as exc:
             led.rejected.append(Rejection(record=f"res.partner {pid}", reason=_reason(exc)))
 

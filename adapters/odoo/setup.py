@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.mapping import OdooMapping, XmlRef
+from adapters.odoo.read import postal_address
+from connector.models import Letterhead
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Company:
     chart: str | None = None  # res.company.chart_template (Odoo 17+), e.g. fr, de_skr03, generic_coa
     journal: int | None = None  # its sale journal for penalty invoices
     accounts: dict[str, tuple[int, str]] = field(default_factory=dict)  # penalty kind -> (account id, code)
+    letterhead: Letterhead | None = None  # what its letters print: address, registration and VAT numbers
 
 
 @dataclass
@@ -142,6 +145,23 @@ def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool,
     return out, log
 
 
+LETTERHEAD_FIELDS = ("street", "street2", "zip", "city", "state_id", "country_id", "country_code", "phone", "email",
+                     "vat", "company_registry", "siret", "partner_id")
+
+
+def m2o(value: object) -> int | None:
+    return value[0] if isinstance(value, (list, tuple)) and value else None
+
+
+def to_letterhead(row: dict, lang: str | None) -> Letterhead:
+    """A res.company as its letters print it; SIRET where l10n_fr has it, else the company registry number."""
+    country = row.get("country_code") or None
+    return Letterhead(
+        id=str(row["id"]), name=row["name"], address=postal_address(row, None, lang), city=row.get("city") or None,
+        country=country, phone=row.get("phone") or None, email=row.get("email") or None, vat=row.get("vat") or None,
+        registry=row.get("siret") or row.get("company_registry") or None, lang=lang or None)
+
+
 def _companies(client: OdooClient, mapping: OdooMapping, ids: tuple[int, ...], default_journal: int | None,
                ) -> dict[int, Company]:
     """The tenant's companies (those of relance.yaml, else every company the API user may use), each with its
@@ -151,8 +171,10 @@ def _companies(client: OdooClient, mapping: OdooMapping, ids: tuple[int, ...], d
         first = user["company_id"][0] if user.get("company_id") else None
         ids = tuple(sorted(set(user.get("company_ids") or ()), key=lambda c: (c != first, c)))
     has = client.call("res.company", "fields_get", attributes=["type"])
-    fields = ["name"] + (["chart_template"] if "chart_template" in has else [])
+    fields = [f for f in ("name", "chart_template", *LETTERHEAD_FIELDS) if f in has]
     rows = {r["id"]: r for r in client.call("res.company", "read", ids=list(ids), fields=fields)}
+    partners = {m2o(r.get("partner_id")) for r in rows.values()} - {None}
+    langs = {p["id"]: p.get("lang") for p in client.call("res.partner", "read", ids=sorted(partners), fields=["lang"])}
     account_fields = client.call("account.account", "fields_get", attributes=["type"])
     named_in = None  # the company of the journal the mapping names by XML ID
     if default_journal:
@@ -163,7 +185,8 @@ def _companies(client: OdooClient, mapping: OdooMapping, ids: tuple[int, ...], d
         row = rows.get(cid)
         if row is None:
             continue
-        c = Company(id=cid, name=row["name"], chart=row.get("chart_template") or None)
+        c = Company(id=cid, name=row["name"], chart=row.get("chart_template") or None,
+                    letterhead=to_letterhead(row, langs.get(m2o(row.get("partner_id")))))
         ctx = {"allowed_company_ids": [cid]}
         c.journal = default_journal if named_in == cid else _sale_journal(client, mapping, cid)
         # 17 has one company per account, 19 shares an account between companies (company_ids)

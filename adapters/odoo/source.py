@@ -14,6 +14,7 @@ from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
 from connector.models import Ledger, Operation
+from connector.templates import Library
 from connector.protocol import CheckRow, Source
 
 # (model, operation) pairs a daily run needs; `check` reports each.
@@ -30,12 +31,13 @@ class OdooSource(Source):
     def __init__(self, url: str, db: str, login: str, secret: str, *, protocol: str = "auto",
                  companies: tuple[int, ...] = (), mapping: str | None = None, timeout: float = 30,
                  verify_tls: bool = True, incremental: bool = True, full_every_hours: float = 24,
-                 lag_minutes: float = 5):
+                 lag_minutes: float = 5, templates: Library | None = None):
         context = {"allowed_company_ids": list(companies)} if companies else {}
         self.client = OdooClient(url, db, login, secret, protocol=protocol, timeout=timeout, verify_tls=verify_tls,
                                  context=context)
         self.mapping: OdooMapping = load_mapping(mapping)
         self.companies = companies
+        self.library = templates or Library()
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None
         self._rates: list | None = None
@@ -67,7 +69,8 @@ class OdooSource(Source):
         res = self._resolve()
         rows = self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)
         ledger = build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector(),
-                              debtor_tags=(res.consumer_tag, res.professional_tag))
+                              debtor_tags=(res.consumer_tag, res.professional_tag),
+                              companies=[c.letterhead for c in res.companies.values() if c.letterhead])
         # rates move once a day at most and a fixed indemnity converts at a past day's: read with each full read
         if self._rates is None or self.reader is None or self.reader.last_read != "incremental":
             self._rates = read_rates(self.client, rows)
@@ -76,7 +79,7 @@ class OdooSource(Source):
 
     def apply(self, op: Operation) -> str:
         if self._writer is None:
-            self._writer = Writer(self.client, self.mapping, self._resolve())
+            self._writer = Writer(self.client, self.mapping, self._resolve(), self.library)
         return self._writer.apply(op)
 
     # -- setup and diagnosis ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+from dataclasses import replace
 from typing import Any
 
 from adapters.odoo.client import OdooAmbiguous, OdooClient
@@ -19,9 +20,10 @@ from connector import channels
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
 from connector.letters import letter_pdf
-from connector.models import Operation
+from connector.messages import render as render_text
+from connector.models import Letterhead, Operation
 from connector.money import fmt
-from connector.templates import render as render_text
+from connector.templates import Library, Rendered
 
 
 
@@ -32,8 +34,10 @@ def _id(value: str, what: str) -> int:
 
 
 class Writer:
-    def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved):
+    def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved, library: Library | None = None):
         self.client, self.mapping, self.res = client, mapping, resolved
+        self.library = library or Library()
+        self._base_url: str | None = None
         self._currencies: dict[str, int] = {}
         self._partner_fields: set[str] | None = None
         self._sender: str | None = None
@@ -62,7 +66,11 @@ class Writer:
         return "res.partner", _id(op.customer_id, "customer")
 
     def _action(self, op: Operation, target: tuple[str, int]) -> str:
-        text = render_text(op, self._company(op).name)
+        company = self._company(op)
+        sender = company.letterhead or Letterhead(name=company.name)
+        if channels.CHANNELS[op.channel].reader == "customer" and self.mapping.email.portal_links:
+            op = self._with_portal_links(op)
+        text = render_text(op, sender, self.library)
         token = search_token(op.key)
         done = []
         if op.channel in channels.SENT:
@@ -75,7 +83,7 @@ class Writer:
             self._ensure_activity(op, target, token, text.subject, text.html)
             done.append(f"{op.channel.replace('_', ' ')} activity due {op.deadline}")
         if op.channel in channels.LETTERS and self.mapping.letters.attach_pdf:
-            name = self._ensure_letter(op, target, token, text.subject, text.text)
+            name = self._ensure_letter(op, target, token, text, sender)
             done.append(f"letter {name} attached")
         if op.channel == "credit_hold":
             done.append(self._hold(op))
@@ -108,13 +116,30 @@ class Writer:
             raise OdooError(f"activity for {model} {res_id} was not created", model=model, method="activity_schedule")
         return int(found[0]["id"])
 
-    def _ensure_letter(self, op: Operation, target: tuple[str, int], token: str, subject: str, text: str) -> str:
+    def _with_portal_links(self, op: Operation) -> Operation:
+        """The items with their customer-portal link: an invoice that has no access token yet gets one through
+        portal.mixin's public `get_portal_url` (which stores it, as sending the invoice from Odoo does)."""
+        missing = [i for i in op.items if not i.pay_url and i.invoice_id.isdigit()]
+        if not missing:
+            return op
+        if self._base_url is None:
+            self._base_url = str(self.client.call("account.move", "get_base_url", ids=[]) or "").rstrip("/")
+        urls = {}
+        for inv in sorted({i.invoice_id for i in missing}):
+            path = self.client.call("account.move", "get_portal_url", ids=[int(inv)])
+            if isinstance(path, str) and path.startswith("/"):
+                urls[inv] = self._base_url + path
+        items = tuple(replace(i, pay_url=urls.get(i.invoice_id, i.pay_url)) for i in op.items)
+        return replace(op, items=items)
+
+    def _ensure_letter(self, op: Operation, target: tuple[str, int], token: str, text: Rendered,
+                       sender: Letterhead) -> str:
         model, res_id = target
         name = f"{op.level_name or 'letter'}-{op.as_of}-{op.key[:12]}.pdf"
         domain = [("res_model", "=", model), ("res_id", "=", res_id), ("name", "=", name)]
         if self.client.call("ir.attachment", "search_read", domain=domain, fields=["id"], limit=1):
             return name
-        pdf = letter_pdf(self._company(op).name, op.customer_name, subject, text, op.as_of, token)
+        pdf = letter_pdf(text, op, sender, f"Relance {token}")
         self._create_once("ir.attachment", {"name": name, "res_model": model, "res_id": res_id, "type": "binary",
                                             "mimetype": "application/pdf", "datas": base64.b64encode(pdf).decode()},
                           domain)

@@ -53,4 +53,5 @@ class QuickBooksTenant(TenantBase):
                                 client_id_env=self.client_id_env, client_secret_env=self.client_secret_env,
                                 refresh_token_env=self.refresh_token_env, secrets=plain, mapping=self.mapping,
                                 minor_version=self.minor_version, base_url=self.url, discovery_url=self.discovery_url,
-                                redirect_uri=self.redirect_uri, timeout=self.timeout, verify_tls=self.verify_tls)
+                                redirect_uri=self.redirect_uri, timeout=self.timeout, verify_tls=self.verify_tls,
+                                templates=self.library)

@@ -24,8 +24,9 @@ from pydantic import ValidationError
 from adapters.quickbooks.client import QuickBooksClient, quote
 from adapters.quickbooks.errors import QuickBooksError, QuickBooksPagingError
 from adapters.quickbooks.mapping import QuickBooksMapping
+from connector import postal
 from connector.keys import PREFIX, make_key, parse
-from connector.models import Credit, Customer, HistoryEntry, Ledger, Receivable, Rejection, Settlement
+from connector.models import Credit, Customer, HistoryEntry, Ledger, Letterhead, Receivable, Rejection, Settlement
 
 log = logging.getLogger("relance.quickbooks")
 
@@ -63,6 +64,35 @@ def invoice_name(inv: dict) -> str:
 
 # -- one conversion function per entity ---------------------------------------------------------------
 
+def postal_address(addr: dict, home: str | None = None) -> tuple[str, ...]:
+    """A QuickBooks PhysicalAddress (Line1..Line5, City, CountrySubDivisionCode, PostalCode, Country) as the lines of a
+    letter's window; a country written out in full ("France") is kept as written."""
+    if not addr or not (addr.get("Line1") or "").strip():
+        return ()
+    country = str(addr.get("Country") or "").strip()
+    code = country.upper() if len(country) == 2 else None
+    out = postal.lines([addr.get(f"Line{n}") for n in range(1, 6)], addr.get("PostalCode"), addr.get("City"),
+                       addr.get("CountrySubDivisionCode"), code, home)
+    if country and not code and country.casefold() not in {x.casefold() for x in out}:
+        out = (*out, country.upper())
+    return out
+
+
+def letterhead(info: dict) -> Letterhead:
+    """CompanyInfo as a letter's head prints it: the name customers know (CompanyName), the address customers write
+    to (CustomerCommunicationAddr, else CompanyAddr); QuickBooks keeps no language for the company, so its
+    country decides which of the shipped languages its staff read."""
+    addr = info.get("CustomerCommunicationAddr") or info.get("CompanyAddr") or {}
+    country = str(info.get("Country") or "").upper() or None
+    return Letterhead(
+        name=str(info.get("CompanyName") or info.get("LegalName") or ""), address=postal_address(addr),
+        city=(addr.get("City") or None), country=country,
+        phone=(info.get("PrimaryPhone") or {}).get("FreeFormNumber") or None,
+        email=(info.get("Email") or {}).get("Address") or None,
+        lang={"FR": "fr_FR", "DE": "de_DE", "ES": "es_ES", "GB": "en_GB", "CA": "en_CA", "AU": "en_AU"}.get(country or "",
+                                                                                                       "en_US"))
+
+
 def to_customer(row: dict, mapping: QuickBooksMapping) -> Customer:
     cfg = mapping.customers
     notes = str(row.get("Notes") or "")
@@ -84,6 +114,9 @@ def to_customer(row: dict, mapping: QuickBooksMapping) -> Customer:
         has_address=bool((addr.get("Line1") or "").strip() and (addr.get("City") or "").strip()),
         excluded=bool((cfg.excluded_marker and cfg.excluded_marker in notes)
                       or (cfg.inactive_excluded and row.get("Active") is False)),
+        contact=" ".join(x.strip() for x in (row.get("GivenName"), row.get("FamilyName")) if x and x.strip()) or None,
+        email=((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip() or None,
+        address=postal_address(addr),
     )
 
 

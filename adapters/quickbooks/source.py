@@ -17,9 +17,11 @@ from adapters.quickbooks.lease import QuickBooksClaims
 from adapters.quickbooks.mapping import QuickBooksMapping, load_mapping
 from adapters.quickbooks.read import Reader
 from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
+from adapters.quickbooks.read import letterhead
 from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector.errors import ConfigError, RelanceError
-from connector.models import Ledger, Operation
+from connector.models import Ledger, Letterhead, Operation
+from connector.templates import Library
 from connector.protocol import CheckRow, Source
 
 
@@ -29,9 +31,10 @@ class QuickBooksSource(Source):
                  mapping: str | Path | None = None, minor_version: int | None = None, base_url: str | None = None,
                  discovery_url: str | None = None, refresh_token_env: str | None = None, timeout: float = 30,
                  secrets: Mapping[str, str] | None = None, auth=None, pacer: Pacer | None = None,
-                 redirect_uri: str = "", verify_tls: bool = True):
+                 redirect_uri: str = "", verify_tls: bool = True, templates: Library | None = None):
         """`*_env` name variables, looked up in `secrets` (the config's loaded secrets) then the environment."""
         self.realm_id = str(realm_id)
+        self.library = templates or Library()
         self.mapping: QuickBooksMapping = load_mapping(mapping)
 
         def secret(name: str | None) -> str:
@@ -86,7 +89,7 @@ class QuickBooksSource(Source):
 
     def _writer_(self) -> Writer:
         if self._writer is None:
-            self._writer = Writer(self.client, self.mapping, self._resolve(), self._company_name())
+            self._writer = Writer(self.client, self.mapping, self._resolve(), self._letterhead(), self.library)
         return self._writer
 
     # -- setup and diagnosis ---------------------------------------------------------------------
@@ -113,12 +116,13 @@ class QuickBooksSource(Source):
                     if found else "not turned on"))
         return out
 
-    def _company_name(self) -> str:
+    def _letterhead(self) -> Letterhead:
+        """Who signs, from CompanyInfo (Intuit's CompanyName, LegalName, CompanyAddr, PrimaryPhone, Email)."""
         try:
             info = self.client.request("GET", f"companyinfo/{self.realm_id}", where="CompanyInfo")["CompanyInfo"]
         except RelanceError:
-            return ""
-        return str(info.get("CompanyName") or "")
+            return Letterhead(name="")
+        return letterhead(info)
 
     def claims(self) -> QuickBooksClaims | None:
         """Where this company's lease is kept (connector/lease.py): notes on Relance's interest item, so

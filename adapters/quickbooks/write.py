@@ -23,7 +23,9 @@ from connector import channels
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
 from connector.models import Operation
-from connector.templates import render as render_text
+from connector.messages import render as render_text
+from connector.models import Letterhead
+from connector.templates import Library
 
 # QuickBooks sends e-mails only: every other channel is recorded as a note (and a worklist line for a task).
 NOTE_ONLY = frozenset(channels.CHANNELS) - channels.SENT
@@ -35,8 +37,10 @@ def marker_of(op: Operation) -> str:
 
 
 class Writer:
-    def __init__(self, client: QuickBooksClient, mapping: QuickBooksMapping, resolved: Resolved, company: str = ""):
+    def __init__(self, client: QuickBooksClient, mapping: QuickBooksMapping, resolved: Resolved,
+                 company: Letterhead | str = "", library: Library | None = None):
         self.client, self.mapping, self.res, self.company = client, mapping, resolved, company
+        self.library = library or Library()
 
     # -- entry points -----------------------------------------------------------------------------
     def apply(self, op: Operation) -> str:
@@ -117,7 +121,7 @@ class Writer:
         head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
         if op.channel in channels.SENT:
             return f"{head}: {self._send(op)}"
-        text = render_text(op, self.company)
+        text = render_text(op, self.company, self.library)
         if op.channel in channels.TASKS:
             due = f" by {op.deadline}" if op.deadline else ""
             return f"{head}: to do{due} (worklist): {text.subject}\n{text.text}"

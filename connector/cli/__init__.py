@@ -82,7 +82,13 @@ def parser(systems: Mapping[str, Adapter]) -> argparse.ArgumentParser:
 
     add("check", setup.cmd_check, "validate the config and check each tenant: connection, access rights, setup")
     add("init", setup.cmd_init, "create what Relance needs in each source system (idempotent)")
-    add("plan", runs.cmd_plan, "dry run: every operation a run would write").add_argument("--json", action="store_true")
+    plan = add("plan", runs.cmd_plan, "dry run: every operation a run would write")
+    plan.add_argument("--json", action="store_true")
+    plan.add_argument("--show-messages", action="store_true",
+                      help="print each message as it will be sent (recipient, subject, body) and render its letters")
+    plan.add_argument("--customer", metavar="ID", help="with --show-messages: only this customer's operations")
+    plan.add_argument("--messages-dir", metavar="DIR",
+                      help="where --show-messages writes the letters' PDFs (default: a new temporary folder)")
     add("run", runs.cmd_run, "read, reconcile and write back").add_argument("--json", action="store_true")
     add("daemon", runs.cmd_daemon, "run each tenant on its schedule until SIGTERM").add_argument(
         "--once", action="store_true", help="run every tenant once and exit")

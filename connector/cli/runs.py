@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connector.cli.preview import message_lines
 from connector.cli.output import dump_json, failure_lines, plan_lines, result_json, say, written_summary
 from connector.cli.tenants import for_each_tenant, json_error, load_deployment
 from connector.daemon import StopFlag, run_tenant, serve
@@ -21,6 +22,9 @@ def cmd_plan(args) -> int:
                 f"{c['skipped']} skipped, {c['failed']} failed")
             for line in plan_lines(result, args.verbose):
                 say(line)
+            if args.show_messages:
+                for line in message_lines(result, tenant, args.customer, args.messages_dir):
+                    say(line)
         return result.exit_code
 
     code = for_each_tenant(args, work, json_error(docs, args))

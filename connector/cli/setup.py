@@ -10,7 +10,7 @@ from connector.cli.tenants import for_each_tenant
 from connector.daemon import today_in
 from connector.interest import known_until
 from connector.policy import Policy
-from connector.templates import check_templates, policy_templates
+from connector.textcheck import check_templates, policy_templates
 
 
 def rate_check_lines(policy: Policy, today: date) -> list[str]:

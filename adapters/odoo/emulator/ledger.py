@@ -57,7 +57,8 @@ def base_records(version: str, modules: frozenset[str] | tuple[str, ...] = ("acc
              "company_id": COMPANY}],
         "res.company": [{"id": COMPANY, "name": "Relance Demo SAS", "currency_id": EUR, "country_id": FRANCE,
                          "partner_id": 1, "account_fiscal_country_id": FRANCE, "email": "compta@relance-demo.example",
-                         "street": "10 rue de Rivoli", "zip": "75001", "city": "Paris", "vat": "FR12345678901"}],
+                         "street": "10 rue de Rivoli", "zip": "75001", "city": "Paris", "vat": "FR12345678901",
+                         "phone": "+33 1 40 20 50 50", "company_registry": "123 456 789 00012"}],
         "res.groups": [{"id": 1, "name": "Internal User"}, {"id": 2, "name": "Settings"},
                        {"id": 3, "name": "Billing"}, {"id": 4, "name": "Billing Administrator"}],
         "res.users": [

@@ -9,6 +9,7 @@ deprecated but present in 19 (it returns None when `raise_exception` is true: ch
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Callable
 
 from adapters.odoo.emulator.errors import AccessError, not_found
@@ -222,6 +223,27 @@ def action_unarchive(self):
 
 
 # -- mail -----------------------------------------------------------------------------------------
+
+@method("multi", qual="BaseModel")
+def get_base_url(self):
+    """odoo/models.py: web.base.url, on one record or none."""
+    if len(self.ids) > 1:
+        raise ValueError(f"Expected singleton or no record: {self.model}{tuple(self.ids)}")
+    return self.store.base_url
+
+
+@method("multi", lambda s, m: "access_token" in s.schema[m].fields, qual="PortalMixin")
+def get_portal_url(self, suffix=None, report_type=None, download=None, query_string=None, anchor=None):
+    """portal.mixin: the record's portal path with its access token, created (and stored) on the first call."""
+    [rid] = self.store.existing(self.model, self.ids, self.call) or [None]
+    if rid is None or len(self.ids) != 1:
+        raise ValueError(f"Expected singleton: {self.model}{tuple(self.ids)}")
+    rec = self.store.data[self.model][rid]
+    if not rec.get("access_token"):
+        self.store.write(self.model, [rid], {"access_token": str(uuid.uuid4())}, self.call)
+    path = self.store.computes[(self.model, "access_url")](self.store, rid)
+    return f"{path}{suffix or ''}?access_token={rec['access_token']}" + (f"&report_type={report_type}" if report_type else "")
+
 
 @method("multi", lambda s, m: s.schema[m].thread, qual="MailThread")
 def message_post(self, *, body="", subject=None, message_type="notification", email_from=None, author_id=None,

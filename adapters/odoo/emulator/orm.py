@@ -44,6 +44,7 @@ class Store:
         self.seq: dict[str, int] = {m: 0 for m in self.schema}
         self.clock = clock or datetime.now
         self.computes: dict[tuple[str, str], Callable[[Store, int], Any]] = {}
+        self.base_url = "http://localhost:8069"  # web.base.url: the server's own address once it listens
         self.display: dict[str, Callable[[Store, int], str]] = {}
         self.users: dict[int, dict] = {}            # uid -> {login, password, api_keys, access}
 

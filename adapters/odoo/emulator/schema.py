@@ -124,6 +124,9 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           C("email", "Email"), C("phone", "Phone"), C("vat", "Tax ID"), C("street", "Street"), C("zip", "Zip"),
           C("city", "City"), B("active", "Active", default=True),
           M2O("account_fiscal_country_id", "Fiscal Country", "res.country"), order="sequence, name")
+    # base/models/res_company.py: street2, the country's code (related), the company registry (SIREN/SIRET in France)
+    _add(models["res.company"], C("street2", "Street2"), C("country_code", "Country Code", related="country_id.code"),
+         C("company_registry", "Company ID"))
     _add(models["res.company"], I("sequence", "Sequence", default=10))
     if major >= 17:  # account/models/company.py: the chart the company was set up with (a selection from 17 on)
         _add(models["res.company"], S("chart_template", "Chart Template", [
@@ -202,6 +205,12 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           H("note", "Description on the Invoice"), M2O("company_id", "Company", "res.company"),
           O2M("line_ids", "Terms", "account.payment.term.line", inverse="payment_id"), I("sequence", "Sequence", default=10),
           order="sequence, id", company_rule="shared")
+    if major >= 17:  # account/models/account_payment_term.py: the early payment discount of a one-line term
+        _add(models["account.payment.term"], B("early_discount", "Early Discount"),
+             FL("discount_percentage", "Discount %", default=2.0), I("discount_days", "Discount Days", default=10),
+             S("early_pay_discount_computation", "Cash Discount Tax Reduction",
+               [("included", "On early payment"), ("excluded", "Never"), ("mixed", "Always (upon invoice)")],
+               default="included"))
     model("account.payment.term.line", "Payment Terms Line",
           S("value", "Type", [("percent", "Percent"), ("fixed", "Fixed")], required=True, default="percent"),
           FL("value_amount", "Due"), I("nb_days", "Days"),
@@ -235,6 +244,8 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
         S("auto_post", "Auto-post", [("no", "No"), ("at_date", "At Date"), ("monthly", "Monthly"), ("quarterly", "Quarterly"),
                                      ("yearly", "Yearly")], default="no"),
         C("country_code", "Country Code", related="company_id.account_fiscal_country_id.code"),
+        # portal.mixin: the invoice's portal path (computed: /my/invoices/<id> for an invoice) and its access token
+        C("access_url", "Portal Access URL", compute=True, store=False), C("access_token", "Security Token"),
         *thread_fields(), order="date desc, name desc, id desc", thread=True, company_rule="strict")
     if v19:
         _add(move, B("no_followup", "No Follow-Up", compute=True, store=False))
@@ -265,6 +276,8 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
         O2M("matched_credit_ids", "Matched Credits", "account.partial.reconcile", inverse="debit_move_id"),
         M2O("full_reconcile_id", "Matching", "account.full.reconcile", readonly=True),
         D("date_maturity", "Due Date"), S("display_type", "Display Type", display_types, required=True, default="product"),
+        # 17+ early payment discount of the installment: the last day it holds, and the discounted amount to pay
+        D("discount_date", "Discount Date"), MO("discount_amount_currency", "Discount amount in Currency"),
         M2O("product_id", "Product", "product.product"), FL("quantity", "Quantity", default=1.0), FL("price_unit", "Unit Price"),
         FL("discount", "Discount (%)"), MO("price_subtotal", "Subtotal", readonly=True), MO("price_total", "Total", readonly=True),
         M2M("tax_ids", "Taxes", "account.tax"), I("sequence", "Sequence", default=10),

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import html
 import inspect
 import json
 import re
@@ -44,6 +45,7 @@ import traceback
 import xmlrpc.client
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, quote, urlsplit
 from typing import Any, Callable
 
 import adapters.odoo.emulator.methods as methods
@@ -167,6 +169,7 @@ class OdooEmulator:
         self._server = LoopbackServer(handler, host=self.host, port=self.port, name="odoo-emulator")
         self.url = self._server.start()
         self.port = self._server.port
+        self.store.base_url = self.url.rstrip("/")
         return self.url
 
     def stop(self) -> None:
@@ -349,8 +352,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"version_info": self.emu.version_info, "version": self.emu.version})
         elif path.startswith("/json/2") and self.emu.major >= 19:
             self._json2_error(not_found("Did you mean POST /json/2/<model>/<method>?"))
+        elif m := re.fullmatch(r"/my/invoices/(\d+)", path):
+            self._portal_invoice(int(m.group(1)))
         else:
             self._not_found()
+
+    def _portal_invoice(self, move_id: int) -> None:
+        """account's portal page of an invoice, for a visitor without a session: shown with the right access token,
+        else a redirect to the login page (Odoo answers 303)."""
+        token = parse_qs(urlsplit(self.path).query).get("access_token", [""])[0]
+        with self.emu._lock:
+            move = self.emu.store.data["account.move"].get(move_id)
+            ok = bool(move and token and move.get("access_token") == token)
+            name = html.escape(str(move.get("name"))) if move else ""
+        if not ok:
+            self.send_response(303)
+            self.send_header("Location", "/web/login?redirect=" + quote(self.path))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(200, f"<!DOCTYPE html>\n<html><head><title>{name}</title></head><body><h2>Invoice {name}</h2>"
+                        f"</body></html>\n", "text/html; charset=utf-8")
 
     def do_POST(self) -> None:
         path = self.path.split("?")[0]

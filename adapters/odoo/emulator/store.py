@@ -73,6 +73,9 @@ class OdooStore(AccountingMixin, MailMixin, Store):
             if s.data["mail.activity"][i].get("res_model") in s.schema else False)
         c[("mail.activity", "state")] = _activity_state
         c[("account.full.reconcile", "name")] = lambda s, i: str(i)
+        c[("account.move", "access_url")] = lambda s, i: (
+            f"/my/invoices/{i}" if s.data["account.move"][i].get("move_type") in ("out_invoice", "out_refund",
+                                                                                  "in_invoice", "in_refund") else "#")
         c[("account.move", "invoice_line_ids")] = lambda s, i: [
             lid for lid in s.lines_of(i)
             if s.data["account.move.line"][lid].get("display_type") in ("product", "line_section", "line_note")]

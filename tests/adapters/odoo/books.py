@@ -22,6 +22,7 @@ class Books:
         company = (client.context.get("allowed_company_ids") or [None])[0]
         if company is None:
             company = client.call("res.users", "read", ids=[client.uid], fields=["company_id"])[0]["company_id"][0]
+        self.company = company
         fields = client.call("account.account", "fields_get", attributes=["type"])
         own = [("company_ids", "in", [company])] if "company_ids" in fields else [("company_id", "=", company)]
         self.income = self._one("account.account", [("account_type", "=", "income"), *own])
@@ -48,13 +49,13 @@ class Books:
         return pid
 
     def invoice(self, partner: int, invoice_date: date, amount: str, *, due: date | None = None,
-                installments: bool = False, currency: int | None = None) -> tuple[int, list[int]]:
+                installments: bool = False, currency: int | None = None, term: int | None = None) -> tuple[int, list[int]]:
         vals = {"move_type": "out_invoice", "partner_id": partner, "invoice_date": invoice_date.isoformat(),
                 "journal_id": self.sale, **({"currency_id": currency} if currency else {}),
                 "invoice_line_ids": [(0, 0, {"name": "Consulting", "quantity": 1, "price_unit": float(amount),
                                              "account_id": self.income, "tax_ids": [(6, 0, [])]})]}
-        if installments:
-            vals["invoice_payment_term_id"] = self.installments
+        if installments or term:
+            vals["invoice_payment_term_id"] = term or self.installments
         elif due:
             vals["invoice_date_due"] = due.isoformat()
         move = self.c.call("account.move", "create", vals_list=[vals])[0]
@@ -96,7 +97,7 @@ class Scoped(Source):
                       receivables=[r for r in led.receivables if r.customer_id in self.ids],
                       history=[h for h in led.history if h.customer_id in self.ids],
                       plans=led.plans, credits=[c for c in led.credits if c.customer_id in self.ids],
-                      rejected=led.rejected, exchange_rates=led.exchange_rates)
+                      rejected=led.rejected, exchange_rates=led.exchange_rates, companies=led.companies)
 
     def apply(self, op):
         return self.source.apply(op)
