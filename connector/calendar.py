@@ -42,6 +42,7 @@ def check_country(code: str) -> str:
     return code
 
 
+@functools.lru_cache(maxsize=256)  # one answer per as-of date and delay in a run of thousands of reminders
 def business_days_after(day: date, n: int, country: str | None = None, subdivision: str | None = None,
                         weekend: tuple[str, ...] = ("sat", "sun")) -> date:
     """The day `n` working days after `day`: weekend days and the country's public holidays are not counted,

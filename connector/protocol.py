@@ -68,6 +68,11 @@ class Source(Protocol):
         "missing …"."""
         ...
 
+    def languages(self) -> set[str]:
+        """The languages the system's customers can have (`fr_FR`): `relance check` requires each customer text in
+        each of them. Empty when the system cannot say."""
+        return set()
+
     def claims(self) -> ClaimStore | None:
         """Where this tenant's lease claims live (connector/lease.py), or None when the system cannot keep them."""
         return None

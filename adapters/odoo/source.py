@@ -65,6 +65,11 @@ class OdooSource(Source):
         return int(rows[0]["id"])
 
     # -- Source protocol ------------------------------------------------------------------------
+    def languages(self) -> set[str]:
+        """The languages active in the database: those a partner's `lang` can hold."""
+        return {str(r["code"]) for r in self.client.call("res.lang", "search_read", domain=[("active", "=", True)],
+                                                         fields=["code"])}
+
     def fetch(self, as_of: date) -> Ledger:
         res = self._resolve()
         rows = self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)

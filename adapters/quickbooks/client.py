@@ -4,7 +4,8 @@ Paced to Intuit's limits (about 500 requests a minute and 10 at once per company
 https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles), 429 honoured
 with backoff, 5xx and timeouts retried for reads and for writes that carry a `requestid` (Intuit answers a
 repeated requestid with the original response, so such a retry cannot write twice), validation faults never
-retried. Amounts are parsed with parse_float=Decimal and written back as exact decimal literals.
+retried. Amounts are parsed with parse_float=Decimal and written back as exact decimal literals; Intuit's values
+(references, amounts, dates, countries) are read by `ref`, `money`, `qbo_date` and `country_code`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Protocol
 
 import requests
+from babel import Locale
 
 from adapters.http import backoff, never_sent, no_answer, retry_after
 from adapters.quickbooks.errors import (
@@ -44,6 +47,9 @@ log = logging.getLogger("relance.quickbooks")
 BASE_URLS = {"sandbox": "https://sandbox-quickbooks.api.intuit.com", "production": "https://quickbooks.api.intuit.com"}
 # Intuit dropped minor versions 1-74 on 2025-08-01; 75 is the oldest served and the default without the parameter.
 DEFAULT_MINOR_VERSION = 75
+# Invoice.InvoiceLink (the customer's pay-now page) exists from minor version 36 on ("InvoiceLink ... Minor version: 36",
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice): never ask for less.
+MIN_MINOR_VERSION = 36
 MAX_PAGE = 1000
 MAX_BATCH = 30
 
@@ -78,6 +84,48 @@ def dumps(value: Any) -> str:
 def quote(value: str) -> str:
     """A string literal of Intuit's query language (single quotes, backslash escapes)."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# -- Intuit's values as Python: references, amounts, dates, countries --------------------------------------
+
+def ref(value: Any) -> str | None:
+    """`{"value": "42", "name": "..."}` -> "42"."""
+    return str(value["value"]) if isinstance(value, dict) and value.get("value") not in (None, "") else None
+
+
+def money(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise TypeError("a float amount reached the reader")
+    try:
+        return Decimal(str(value if value not in (None, "") else 0))
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+
+
+def qbo_date(value: Any) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+# PhysicalAddress.Country: "countries should be passed as 3 ISO alpha-3 characters or the full name of the country"
+# (Intuit's Invoice page); its own samples write "US", and "USA" (the Customer page's create example)
+_ALPHA3 = {"USA": "US", "CAN": "CA", "AUS": "AU", "GBR": "GB", "IRL": "IE", "FRA": "FR", "DEU": "DE", "ESP": "ES",
+           "BEL": "BE", "CHE": "CH", "LUX": "LU", "ITA": "IT", "NLD": "NL", "AUT": "AT", "PRT": "PT"}
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:  # English last: it wins where two languages spell a name alike
+    return {name.casefold(): code for lang in ("es", "de", "fr", "en")
+            for code, name in Locale.parse(lang).territories.items() if len(code) == 2 and code.isalpha()}
+
+
+def country_code(text: Any) -> str | None:
+    """A Country as an ISO 3166 alpha-2 code: "FR", "FRA" or "France" -> "FR"; None when unknown."""
+    value = str(text or "").strip()
+    if len(value) == 2 and value.isalpha():
+        return value.upper()
+    return _ALPHA3.get(value.upper()) or _country_names().get(value.casefold())
 
 
 class Pacer:
@@ -134,6 +182,10 @@ class QuickBooksClient:
         self.realm_id, self.auth = str(realm_id), auth
         self.base_url = (base_url or BASE_URLS[environment]).rstrip("/")
         self.minor_version = minor_version or DEFAULT_MINOR_VERSION
+        if self.minor_version < MIN_MINOR_VERSION:
+            log.warning("QuickBooks minor version %s predates Invoice.InvoiceLink: sending %s", self.minor_version,
+                        MIN_MINOR_VERSION)
+            self.minor_version = MIN_MINOR_VERSION
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.pacer = pacer or Pacer()
         self.session = session or requests.Session()
@@ -223,8 +275,10 @@ class QuickBooksClient:
         return body
 
     # -- entities ---------------------------------------------------------------------------------
-    def read(self, entity: str, entity_id: str) -> dict:
-        return self.request("GET", f"{entity.lower()}/{entity_id}", where=f"{entity} {entity_id}")[entity]
+    def read(self, entity: str, entity_id: str, *, include: str | None = None) -> dict:
+        """`include`: Intuit's extra data on the answer (`invoiceLink` for an Invoice's pay-now link)."""
+        return self.request("GET", f"{entity.lower()}/{entity_id}", params={"include": include} if include else None,
+                            where=f"{entity} {entity_id}")[entity]
 
     def create(self, entity: str, body: dict, *, requestid: str) -> dict:
         return self.request("POST", entity.lower(), body=body, requestid=requestid, where=f"create {entity}")[entity]
@@ -245,10 +299,15 @@ class QuickBooksClient:
         return self.request("GET", "preferences", where="Preferences")["Preferences"]
 
     # -- query ------------------------------------------------------------------------------------
-    def query(self, statement: str) -> dict:
-        return self.request("GET", "query", params={"query": statement}, where="query").get("QueryResponse", {})
+    def query(self, statement: str, *, include: str | None = None) -> dict:
+        """`include=invoiceLink` makes Intuit add each Invoice's InvoiceLink to the rows ("Include query param
+        `include=invoiceLink` to get the link back on query response", Invoice.InvoiceLink on
+        https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice)."""
+        params = {"query": statement, **({"include": include} if include else {})}
+        return self.request("GET", "query", params=params, where="query").get("QueryResponse", {})
 
-    def query_all(self, entity: str, where: str = "", *, page_size: int = MAX_PAGE, order_by: str = "Id") -> list[dict]:
+    def query_all(self, entity: str, where: str = "", *, page_size: int = MAX_PAGE, order_by: str = "Id",
+                  include: str | None = None) -> list[dict]:
         """Every row, paged with STARTPOSITION/MAXRESULTS; a page seen twice stops the read with an error."""
         page_size = min(page_size, MAX_PAGE)
         out: list[dict] = []
@@ -257,7 +316,7 @@ class QuickBooksClient:
         while True:
             stmt = f"select * from {entity}" + (f" where {where}" if where else "") + (
                 f" orderby {order_by}" if order_by else "") + f" startposition {start} maxresults {page_size}"
-            rows = self.query(stmt).get(entity, [])
+            rows = self.query(stmt, include=include).get(entity, [])
             if rows:
                 sig = tuple(str(r.get("Id")) for r in rows)
                 if sig in seen:
@@ -269,18 +328,22 @@ class QuickBooksClient:
                 return out
             start += len(rows)
 
-    def query_ids(self, entity: str, ids: list[str], extra: str = "", chunk: int = 100) -> list[dict]:
+    def query_ids(self, entity: str, ids: list[str], extra: str = "", chunk: int = 100,
+                  include: str | None = None) -> list[dict]:
         out: list[dict] = []
         ids = sorted(set(ids))
         for i in range(0, len(ids), chunk):
             part = ids[i:i + chunk]
             cond = f"Id in ({','.join(quote(x) for x in part)})" + (f" and {extra}" if extra else "")
-            out.extend(self.query_all(entity, cond, page_size=MAX_PAGE))
+            out.extend(self.query_all(entity, cond, page_size=MAX_PAGE, include=include))
         return out
 
     # -- change data capture ----------------------------------------------------------------------
     def cdc(self, entities: list[str], changed_since: datetime) -> dict[str, list[dict]]:
-        """Objects of `entities` changed since then (at most 30 days back; deleted ones carry status Deleted)."""
+        """Objects of `entities` changed since then (at most 30 days back; deleted ones carry status Deleted).
+        Intuit's CDC page documents only `entities` and `changedSince`, no `include`
+        (https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture):
+        an Invoice comes back without its InvoiceLink, which the reader keeps from its last query."""
         body = self.request("GET", "cdc", params={"entities": ",".join(entities),
                                                   "changedSince": changed_since.isoformat(timespec="seconds")},
                             where="cdc")

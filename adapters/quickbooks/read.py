@@ -1,6 +1,7 @@
-"""Read a ledger out of QuickBooks Online: open and recently paid invoices, their customers, the payments
-and credit memos that date each settlement, sales terms, and the history Relance wrote (its markers in
-Attachable notes), plus QuickBooks' own automatic late fees counted as fees already charged.
+"""Read a ledger out of QuickBooks Online: open and recently paid invoices (with the customer's pay-now link
+where QuickBooks has one), their customers, the payments and credit memos that date each settlement, sales
+terms, and the history Relance wrote (its markers in Attachable notes), plus QuickBooks' own automatic late
+fees counted as fees already charged.
 
 A first read is a full paged query; later reads of the same source go through Change Data Capture
 (`/cdc`, 30 days back at most, 1,000 objects per entity at most:
@@ -16,12 +17,11 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
 from pydantic import ValidationError
 
-from adapters.quickbooks.client import QuickBooksClient, quote
+from adapters.quickbooks.client import QuickBooksClient, country_code, money, qbo_date, quote, ref
 from adapters.quickbooks.errors import QuickBooksError, QuickBooksPagingError
 from adapters.quickbooks.mapping import QuickBooksMapping
 from connector import postal
@@ -36,26 +36,9 @@ CDC_LIMIT = 1000  # a CDC answer holds at most 1,000 objects per entity: reachin
 LAG = timedelta(minutes=2)  # the cursor is set this long before the read starts (commits landing late)
 MARKER = f"[{PREFIX}"
 _FALSE = {"", "no", "false", "0", "n", "non"}
-
-
-def ref(value: Any) -> str | None:
-    """`{"value": "42", "name": "..."}` -> "42"."""
-    return str(value["value"]) if isinstance(value, dict) and value.get("value") not in (None, "") else None
-
-
-def money(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        raise TypeError("a float amount reached the reader")
-    try:
-        return Decimal(str(value if value not in (None, "") else 0))
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
-
-
-def qbo_date(value: Any) -> date | None:
-    return date.fromisoformat(str(value)[:10]) if value else None
+# Invoice.InvoiceLink (minor version 36): "Include query param `include=invoiceLink` to get the link back on query
+# response" (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice)
+INVOICE_LINK = "invoiceLink"
 
 
 def invoice_name(inv: dict) -> str:
@@ -66,11 +49,12 @@ def invoice_name(inv: dict) -> str:
 
 def postal_address(addr: dict, home: str | None = None) -> tuple[str, ...]:
     """A QuickBooks PhysicalAddress (Line1..Line5, City, CountrySubDivisionCode, PostalCode, Country) as the lines of a
-    letter's window; a country written out in full ("France") is kept as written."""
+    letter's window, the country last unless it is `home` (the company's, assumed when Country is empty); a country
+    held in words Relance cannot name is kept as written."""
     if not addr or not (addr.get("Line1") or "").strip():
         return ()
     country = str(addr.get("Country") or "").strip()
-    code = country.upper() if len(country) == 2 else None
+    code = country_code(country) if country else ((home or "").upper() or None)
     out = postal.lines([addr.get(f"Line{n}") for n in range(1, 6)], addr.get("PostalCode"), addr.get("City"),
                        addr.get("CountrySubDivisionCode"), code, home)
     if country and not code and country.casefold() not in {x.casefold() for x in out}:
@@ -83,7 +67,7 @@ def letterhead(info: dict) -> Letterhead:
     to (CustomerCommunicationAddr, else CompanyAddr); QuickBooks keeps no language for the company, so its
     country decides which of the shipped languages its staff read."""
     addr = info.get("CustomerCommunicationAddr") or info.get("CompanyAddr") or {}
-    country = str(info.get("Country") or "").upper() or None
+    country = country_code(info.get("Country")) or country_code(addr.get("Country"))
     return Letterhead(
         name=str(info.get("CompanyName") or info.get("LegalName") or ""), address=postal_address(addr),
         city=(addr.get("City") or None), country=country,
@@ -93,11 +77,11 @@ def letterhead(info: dict) -> Letterhead:
                                                                                                        "en_US"))
 
 
-def to_customer(row: dict, mapping: QuickBooksMapping) -> Customer:
+def to_customer(row: dict, mapping: QuickBooksMapping, home: str | None = None) -> Customer:
+    """`home`: the company's country (CompanyInfo.Country); a letter to a customer there carries no country line."""
     cfg = mapping.customers
     notes = str(row.get("Notes") or "")
     addr = row.get("BillAddr") or {}
-    country = str(addr.get("Country") or "").strip()
     phone = (row.get("PrimaryPhone") or {}).get("FreeFormNumber") or (row.get("Mobile") or {}).get("FreeFormNumber")
     name = (row.get("DisplayName") or row.get("CompanyName") or "").strip()
     if cfg.professional_marker and cfg.professional_marker in notes:
@@ -108,7 +92,7 @@ def to_customer(row: dict, mapping: QuickBooksMapping) -> Customer:
         kind = "company" if (row.get("CompanyName") or "").strip() else "person"
     return Customer(
         id=str(row["Id"]), name=name or f"Customer {row['Id']}", kind=kind, lang=cfg.lang,
-        country=country.upper() if len(country) == 2 else None,
+        country=country_code(addr.get("Country")),
         has_email=bool(((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip()),
         has_phone=bool((phone or "").strip()),
         has_address=bool((addr.get("Line1") or "").strip() and (addr.get("City") or "").strip()),
@@ -116,7 +100,7 @@ def to_customer(row: dict, mapping: QuickBooksMapping) -> Customer:
                       or (cfg.inactive_excluded and row.get("Active") is False)),
         contact=" ".join(x.strip() for x in (row.get("GivenName"), row.get("FamilyName")) if x and x.strip()) or None,
         email=((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip() or None,
-        address=postal_address(addr),
+        address=postal_address(addr, home),
     )
 
 
@@ -177,7 +161,8 @@ def to_receivable(inv: dict, settlements: list[Settlement], terms: dict[str, dic
         customer_id=customer, issue_date=min(issued, due), due_date=due, amount=amount, open_amount=open_amount,
         currency=ref(inv.get("CurrencyRef")) or home_currency, disputed=disputed,
         settlements=tuple(sorted(settlements, key=lambda s: s.date)),
-        is_penalty=penalty, contract_rate=rate,
+        is_penalty=penalty, contract_rate=rate,  # InvoiceLink: https://connect.intuit.com/portal/app/CommerceNetwork/...
+        pay_url=link if (link := str(inv.get("InvoiceLink") or "")).startswith("https://") else None,
     )
 
 
@@ -246,6 +231,8 @@ class Snapshot:
     objects: dict[str, dict[str, dict]] = field(default_factory=lambda: {e: {} for e in CDC_ENTITIES})
     cursor: datetime | None = None
     home_currency: str = "USD"
+    home_country: str | None = None  # CompanyInfo.Country
+    company: Letterhead | None = None  # who signs (CompanyInfo)
 
     def put(self, entity: str, rows: list[dict]) -> None:
         bucket = self.objects.setdefault(entity, {})
@@ -285,12 +272,13 @@ class Reader:
 
     def _full(self, as_of: date) -> Snapshot:
         c, cfg = self.client, self.mapping.receivables
-        snap = Snapshot(home_currency=self._home_currency())
+        currency, company = self._home()
+        snap = Snapshot(home_currency=currency, home_country=company.country if company else None, company=company)
         since = as_of - timedelta(days=cfg.paid_lookback_days)
-        snap.put("Invoice", c.query_all("Invoice", "Balance > '0'", page_size=cfg.page_size))
+        snap.put("Invoice", c.query_all("Invoice", "Balance > '0'", page_size=cfg.page_size, include=INVOICE_LINK))
         # `<= '0'`: a negative invoice (a broken import) is read, as CDC would bring it, and reported, not ignored
         snap.put("Invoice", c.query_all("Invoice", f"TxnDate >= {quote(since.isoformat())} and Balance <= '0'",
-                                        page_size=cfg.page_size))
+                                        page_size=cfg.page_size, include=INVOICE_LINK))
         oldest = min((qbo_date(i.get("TxnDate")) or since for i in snap.objects["Invoice"].values()), default=since)
         window = quote(min(oldest, since).isoformat())
         snap.put("Payment", c.query_all("Payment", f"TxnDate >= {window}", page_size=cfg.page_size))
@@ -305,9 +293,31 @@ class Reader:
         full = [e for e, rows in changes.items() if len(rows) >= CDC_LIMIT]
         if full:
             raise _TooMany(f"{', '.join(full)} reached {CDC_LIMIT} changes")
+        self._links(snap, changes.get("Invoice", []))
         for entity, rows in changes.items():
             snap.put(entity, rows)
         self._customers(snap)
+
+    def _links(self, snap: Snapshot, rows: list[dict]) -> None:
+        """A CDC answer carries no InvoiceLink (Intuit documents `include` for queries; its CDC page names only
+        `entities` and `changedSince`): a changed invoice keeps the link of the last read unless online payment was
+        turned off (AllowOnlineCreditCardPayment and AllowOnlineACHPayment false); an open one allowing it without a
+        link yet (new since, or just turned on) is queried again by Id for its link."""
+        wanted = []
+        for row in rows:
+            flags = [row[k] for k in ("AllowOnlineCreditCardPayment", "AllowOnlineACHPayment") if k in row]
+            if "InvoiceLink" in row or str(row.get("status", "")).lower() in ("deleted", "voided") or (
+                    flags and True not in flags):
+                continue  # deleted or voided, already linked, or no online payment any more
+            if old := snap.objects["Invoice"].get(str(row["Id"]), {}).get("InvoiceLink"):
+                row["InvoiceLink"] = old
+            elif True in flags and money(row.get("Balance")) > 0:
+                wanted.append(str(row["Id"]))
+        fresh = self.client.query_ids("Invoice", wanted, include=INVOICE_LINK)
+        links = {str(r["Id"]): r["InvoiceLink"] for r in fresh if r.get("InvoiceLink")}
+        for row in rows:
+            if link := links.get(str(row.get("Id"))):
+                row["InvoiceLink"] = link
 
     def _customers(self, snap: Snapshot) -> None:
         wanted = {ref(i.get("CustomerRef")) for i in snap.objects["Invoice"].values()} - {None}
@@ -315,11 +325,13 @@ class Reader:
         if missing:
             snap.put("Customer", self.client.query_ids("Customer", missing, extra="Active in (true, false)"))
 
-    def _home_currency(self) -> str:
+    def _home(self) -> tuple[str, Letterhead | None]:
+        """The home currency (Preferences) and the company that signs (CompanyInfo; its country needs no line)."""
         if self.snapshot:
-            return self.snapshot.home_currency
+            return self.snapshot.home_currency, self.snapshot.company
         prefs = self.client.preferences()
-        return ref((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency")) or "USD"
+        info = self.client.request("GET", f"companyinfo/{self.client.realm_id}", where="CompanyInfo")["CompanyInfo"]
+        return ref((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency")) or "USD", letterhead(info)
 
 
 class _TooMany(Exception):
@@ -327,7 +339,7 @@ class _TooMany(Exception):
 
 
 def build_ledger(snap: Snapshot, mapping: QuickBooksMapping, as_of: date) -> Ledger:
-    led = Ledger()
+    led = Ledger(companies=[snap.company] if snap.company else [])
     home = snap.home_currency
     settlements: dict[str, list[Settlement]] = defaultdict(list)
     for entity in ("Payment",):
@@ -370,7 +382,7 @@ def build_ledger(snap: Snapshot, mapping: QuickBooksMapping, as_of: date) -> Led
             led.rejected.append(Rejection(record=f"Customer {cid}", reason="not found in QuickBooks (deleted or merged)"))
             continue
         try:
-            led.customers.append(to_customer(row, mapping))
+            led.customers.append(to_customer(row, mapping, snap.home_country))
         except (ValidationError, ValueError, TypeError, KeyError) as exc:
             led.rejected.append(Rejection(record=f"Customer {row.get('DisplayName') or cid}", reason=_reason(exc)))
     for att in snap.objects.get("Attachable", {}).values():

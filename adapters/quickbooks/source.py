@@ -124,6 +124,10 @@ class QuickBooksSource(Source):
             return Letterhead(name="")
         return letterhead(info)
 
+    def languages(self) -> set[str]:
+        """QuickBooks keeps no language per customer: the mapping's one language for all, when it names one."""
+        return {self.mapping.customers.lang} if self.mapping.customers.lang else set()
+
     def claims(self) -> QuickBooksClaims | None:
         """Where this company's lease is kept (connector/lease.py): notes on Relance's interest item, so
         none before `relance init` created it."""

@@ -8,6 +8,7 @@ from connector import rates
 from connector.cli.output import say
 from connector.cli.tenants import for_each_tenant
 from connector.daemon import today_in
+from connector.errors import RelanceError
 from connector.interest import known_until
 from connector.policy import Policy
 from connector.textcheck import check_templates, policy_templates
@@ -39,16 +40,22 @@ def cmd_check(args) -> int:
         say(f"  ok    schedule: {tenant.schedule.describe()} ({tenant.timezone})")
         for line in rate_check_lines(policy, args.as_of or today_in(tenant)):
             say(line)
-        problems, warnings = check_templates(policy)
+        with tenant.open(secrets) as source:
+            rows = source.check()
+            try:  # the customers' languages: each customer text must exist in each
+                langs = source.languages() if rows and rows[0][1] is not False else set()
+            except RelanceError:
+                langs = set()
+        problems, warnings = check_templates(policy, tenant.library, langs)
         for line in problems:
             say(f"  FAIL  templates: {line}")
         for line in warnings:
             say(f"  warn  templates: {line}")
         if not problems:
-            say(f"  ok    templates: {len(policy_templates(policy)) + 1} template(s) of {policy.name} render in every "
-                f"language, for professionals and consumers")
-        with tenant.open(secrets) as source:
-            rows = source.check()
+            where = f" ({tenant.templates} first)" if tenant.templates else ""
+            say(f"  ok    templates{where}: {len(policy_templates(policy))} template(s) of {policy.name} render in every "
+                f"language{' (' + ', '.join(sorted(langs)) + ' used by its customers)' if langs else ''}, "
+                f"for professionals and consumers")
         for name, ok, detail in rows:  # ok None: information, neither a pass nor a failure
             say(f"  {'info' if ok is None else 'ok  ' if ok else 'FAIL'}  {name}: {detail}")
         if rows and rows[0][0] == "connect" and rows[0][1] is False:

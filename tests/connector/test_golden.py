@@ -44,8 +44,9 @@ def _op(policy, seg, n: int, lang: str, debtor: str):
     r = receivable(due=due, amount="1175.00", number="FA-2026-0042", issued=due - timedelta(days=30),
                    pay_url="https://acme.example/my/invoices/42?access_token=5c1e0b7e-2a9d-4f3e-9b8a-0d6c4e2f1a37",
                    discount_date=due - timedelta(days=2), discount_amount="1151.50")
-    history = [action(f"a{k}", (due + timedelta(days=lv.offset)).isoformat(), k, (r.id,), channel=lv.channel)
-               for k, lv in enumerate(seg.levels[:n - 1], 1)]
+    # each earlier level went out on its day, or more than a week ago (a policy's contact cap counts 7 days)
+    history = [action(f"a{k}", min(due + timedelta(days=lv.offset), AS_OF - timedelta(days=8 + n - k)).isoformat(), k,
+                      (r.id,), channel=lv.channel) for k, lv in enumerate(seg.levels[:n - 1], 1)]
     c = customer(lang=lang, kind="company", name="Dupont Industrie SARL", contact="Marie Dupont") if debtor == "professional" \
         else customer(lang=lang, kind="person", name="Jean Martin", contact="Jean Martin")
     ops = [o for o in make_plan(reconcile(ledger([c], [r], history), only, AS_OF), only).operations if o.kind == "action"]

@@ -7,11 +7,14 @@ from __future__ import annotations
 import base64
 import html
 import json
+import io
 import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
+
+import pypdf
 
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
 
@@ -59,13 +62,18 @@ def forms(secret: str) -> list[tuple[str, bytes, bool]]:
 
 
 def expand(blob: bytes) -> list[bytes]:
-    """The blob, the blob without line breaks (wrapped base64), and every PDF stream it holds, inflated."""
+    """The blob, the blob without line breaks (wrapped base64), every PDF stream it holds, inflated, and a PDF's
+    text as a reader sees it: a letter's embedded TrueType font draws glyph numbers, not characters, so only its
+    ToUnicode maps (which pypdf reads) turn them back into the text that could leak."""
     out = [blob, blob.replace(b"\r", b"").replace(b"\n", b"")]
     for m in _STREAM.finditer(blob):
         try:
             out.append(zlib.decompress(m.group(1)))
         except zlib.error:
             out.append(m.group(1))
+    if blob.startswith(b"%PDF-"):
+        reader = pypdf.PdfReader(io.BytesIO(blob))
+        out.append("\n".join(page.extract_text() for page in reader.pages).encode())
     return out
 
 

@@ -687,6 +687,8 @@ def test_the_scanner_finds_a_secret_in_every_form_it_claims():
     from urllib.parse import quote, quote_plus
 
     from connector.letters import letter_pdf
+    from connector.models import Letterhead, Operation
+    from connector.templates import Library, Rendered
 
     secret = "Pw&<Sécret> 4711+/=%41!"
     scanner = Scanner({"s": secret})
@@ -699,7 +701,11 @@ def test_the_scanner_finds_a_secret_in_every_form_it_claims():
         "base64 alignment 1": base64.b64encode(b"x" + raw + b"tail").decode(),
         "base64url": base64.urlsafe_b64encode(b"ab" + raw).decode(),
         "wrapped base64": "\n".join(base64.b64encode(b"head" + raw * 3).decode()[i:i + 8] for i in range(0, 60, 8)),
-        "pdf stream": letter_pdf("Sender", "Recipient", "Subject", f"body {secret} end", AS_OF, "ref"),
+        "pdf text": letter_pdf(
+            Rendered(subject="Subject", blocks=(f"body {secret} end",), phrases=Library().phrases("en_US")),
+            Operation(key="0" * 32, kind="action", as_of=AS_OF, customer_id="1", customer_name="Recipient",
+                      target="customer", target_id="1", channel="letter", currency="EUR", amount=1, reason="r"),
+            Letterhead(name="Sender"), "ref"),
         "raw deflate in a pdf": b"stream\n" + zlib.compress(b"(" + secret.encode("cp1252") + b") Tj") + b"\nendstream",
     }
     missed = [name for name, data in samples.items() if not scanner.scan(name, data)]

@@ -4,8 +4,9 @@
 Endpoints: /v3/company/{realm}/ query, cdc, batch, {entity} (create, sparse update, ?operation=delete),
 {entity}/{id}, invoice/{id}/send, preferences, companyinfo/{realm}; Intuit's wrappers
 (`{"Invoice": {...}, "time": ...}`, `QueryResponse` with `startPosition`/`maxResults`, `totalCount` for
-COUNT(*)), `Fault` bodies, SyncToken checks, `requestid` replay, a 429 over the pace; and an OAuth 2.0
-discovery document plus token endpoint whose refresh rotates the refresh token. `fault_hook(req)` lets a test
+COUNT(*)), `Fault` bodies, SyncToken checks, `requestid` replay, a 429 over the pace, an Invoice's InvoiceLink on
+queries and reads asking `include=invoiceLink` (see `invoice_link`); and an OAuth 2.0 discovery document plus token
+endpoint whose refresh rotates the refresh token. `fault_hook(req)` lets a test
 answer a request itself ((status, body) or (status, body, headers)), drop it unanswered ("drop"), apply it and
 lose the answer ("lose"), or apply it and answer something else (("lose", status, body): a gateway's 502 or 504
 after the write was applied); it runs in the request's own thread, so a hook that sleeps is a slow request while
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import re
 import secrets
@@ -37,15 +39,25 @@ from adapters.quickbooks.emulator.store import ENTITIES, NAME_LISTS, Fault, Stor
 
 _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
 CDC_MAX = 1000
+LINK_MINOR_VERSION = 36  # Invoice.InvoiceLink: "Minor version: 36"
+DEFAULT_MINOR_VERSION = 75  # what Intuit serves without the parameter since 2025-08-01
 
 
 class QuickBooksEmulator:
     def __init__(self, realm_id: str = "9341455000000001", *, client_id: str = "emulator-client",
                  client_secret: str = "emulator-secret", home_currency: str = "EUR",
                  company_name: str = "Emulated Company", per_minute: int | None = None,
-                 max_concurrent: int | None = None, clock: Callable[[], datetime] | None = None):
+                 max_concurrent: int | None = None, clock: Callable[[], datetime] | None = None,
+                 country: str = "FR", company_info: dict | None = None):
         self.realm_id, self.client_id, self.client_secret = str(realm_id), client_id, client_secret
         self.company_name = company_name
+        # CompanyInfo as Intuit's read answers it (CompanyName, LegalName, CompanyAddr, CustomerCommunicationAddr,
+        # PrimaryPhone.FreeFormNumber, Email.Address, Country: "Read companyinfo" on
+        # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/most-commonly-used/companyinfo);
+        # `company_info` adds or replaces fields, a test may edit the dict.
+        self.company_info: dict = {"Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
+                                   "CompanyName": company_name, "LegalName": company_name, "Country": country,
+                                   "SupportedLanguages": "en", **(company_info or {})}
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.store = Store(home_currency, clock=lambda: self.clock())
         self.per_minute, self.max_concurrent = per_minute, max_concurrent
@@ -56,7 +68,9 @@ class QuickBooksEmulator:
         self.preferences: dict = {
             "Id": "1", "SyncToken": "0", "domain": "QBO",
             "CurrencyPrefs": {"HomeCurrency": {"value": home_currency}, "MultiCurrencyEnabled": False},
-            "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowServiceDate": False,
+            # ETransactionPaymentEnabled: the company takes online payments (QuickBooks Payments), without which an
+            # invoice's AllowOnlineCreditCardPayment / AllowOnlineACHPayment flags are inactive (Intuit's Invoice page)
+            "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowServiceDate": False, "ETransactionPaymentEnabled": True,
                                 "CustomField": [{"CustomField": [{"Name": "SalesFormsPrefs.UseSalesCustom1",
                                                                   "Type": "BooleanType", "BooleanValue": True},
                                                                  {"Name": "SalesFormsPrefs.SalesCustomName1",
@@ -223,7 +237,7 @@ class QuickBooksEmulator:
             not (len(parts) == 3 and parts[2] == "send") else None
         head = parts[0].lower()
         if head == "query":
-            return self._query(params.get("query") or body.decode())
+            return self._query(params.get("query") or body.decode(), params)
         if head == "cdc" and method == "GET":
             return self._cdc(params)
         if head == "batch" and method == "POST":
@@ -231,10 +245,11 @@ class QuickBooksEmulator:
         if head == "preferences":
             return {"Preferences": copy.deepcopy(self.preferences)}
         if head == "companyinfo":
-            return {"CompanyInfo": {"Id": "1", "CompanyName": self.company_name, "Country": "FR"}}
+            return {"CompanyInfo": copy.deepcopy(self.company_info)}
         entity = _entity(head)
         if method == "GET" and len(parts) == 2:
-            return {entity: copy.deepcopy(self.store.get(entity, parts[1]))}
+            with self.store.lock:
+                return {entity: self._with_link(entity, copy.deepcopy(self.store.get(entity, parts[1])), params)}
         if method == "POST" and len(parts) == 3 and parts[2] == "send" and entity == "Invoice":
             return {"Invoice": self.store.send(parts[1], params.get("sendTo"))}
         if method == "POST" and len(parts) == 1:
@@ -248,7 +263,44 @@ class QuickBooksEmulator:
             return self.store.void_invoice(str(data.get("Id")))
         return self.store.update(entity, data) if data.get("Id") else self.store.create(entity, data)
 
-    def _query(self, text: str) -> dict:
+    # -- Invoice.InvoiceLink --------------------------------------------------------------------
+    def invoice_link(self, inv: dict) -> str | None:
+        """The pay-now link QuickBooks would give this invoice, or None. Intuit (Invoice.InvoiceLink, minor version 36,
+        https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice): "The link is
+        generated only for invoices with online payment enabled and having a valid customer email address". Online
+        payment is the invoice's AllowOnlineCreditCardPayment or AllowOnlineACHPayment, active when the company is
+        payments-enabled (Preferences.SalesFormsPrefs.ETransactionPaymentEnabled); the e-mail address is the
+        customer's PrimaryEmailAddr or the invoice's own BillEmail. The link has the shape of Intuit's, one per invoice:
+        https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-<96 hex>?locale=en_US&cta=v3invoicelink."""
+        if not (self.preferences.get("SalesFormsPrefs") or {}).get("ETransactionPaymentEnabled"):
+            return None
+        if not (inv.get("AllowOnlineCreditCardPayment") is True or inv.get("AllowOnlineACHPayment") is True):
+            return None
+        customer = self.store.objects["Customer"].get(str((inv.get("CustomerRef") or {}).get("value"))) or {}
+        emails = ((customer.get("PrimaryEmailAddr") or {}).get("Address"), (inv.get("BillEmail") or {}).get("Address"))
+        if not any("@" in str(e or "") for e in emails):
+            return None
+        token = hashlib.sha384(f"{self.realm_id}:{inv['Id']}".encode()).hexdigest()
+        return f"https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{token}?locale=en_US&cta=v3invoicelink"
+
+    def _with_link(self, entity: str, obj: dict, params: dict) -> dict:
+        """The answer's copy of an Invoice with its InvoiceLink, when the request asked for it (`include=invoiceLink`
+        on a query or a read, at minor version 36 or later, the field's documented minimum: stricter than Intuit, which
+        now serves 75 for an older version, so a client asking for less is caught here) and QuickBooks has one; else no
+        InvoiceLink key at all. CDC answers never carry it: Intuit documents no `include` there."""
+        obj.pop("InvoiceLink", None)
+        include = {x.strip().lower() for x in str(params.get("include") or "").split(",")}
+        try:
+            minor = int(params.get("minorversion") or DEFAULT_MINOR_VERSION)
+        except ValueError:
+            minor = DEFAULT_MINOR_VERSION
+        if entity == "Invoice" and "invoicelink" in include and minor >= LINK_MINOR_VERSION:
+            link = self.invoice_link(obj)
+            if link:
+                obj["InvoiceLink"] = link
+        return obj
+
+    def _query(self, text: str, params: dict | None = None) -> dict:
         q = parse(text)
         entity = _entity(q.entity)
         with self.store.lock:
@@ -256,7 +308,7 @@ class QuickBooksEmulator:
             if entity in NAME_LISTS and not any(c.path.lower() == "active" for c in q.where):
                 rows = [r for r in rows if r.get("Active", True)]
             page, total = run(q, rows)
-            page = copy.deepcopy(page)
+            page = [self._with_link(entity, copy.deepcopy(r), params or {}) for r in page]
         if q.count:
             return {"QueryResponse": {"totalCount": total}}
         if not page:

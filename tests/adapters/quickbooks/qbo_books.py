@@ -42,8 +42,11 @@ class Books:
         return cid
 
     def invoice(self, customer: str, issued: date, amount: str, *, due: date | None = None, disputed: bool = False,
-                extra_lines: list[dict] = (), currency: str | None = None) -> dict:
+                extra_lines: list[dict] = (), currency: str | None = None, online: bool = False) -> dict:
+        """`online`: the invoice may be paid online (Intuit's AllowOnlineCreditCardPayment and AllowOnlineACHPayment,
+        the "Credit card" and "Bank transfer" boxes), which QuickBooks needs to give it an InvoiceLink."""
         body = {"CustomerRef": {"value": customer}, "TxnDate": issued.isoformat(),
+                **({"AllowOnlineCreditCardPayment": True, "AllowOnlineACHPayment": True} if online else {}),
                 **({"CurrencyRef": {"value": currency}} if currency else {}),
                 "Line": [{"DetailType": "SalesItemLineDetail", "Amount": Decimal(amount), "Description": "Consulting",
                           "SalesItemLineDetail": {"ItemRef": {"value": self.item}, "Qty": 1,
