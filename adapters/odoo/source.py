@@ -67,6 +67,7 @@ class OdooSource(Source):
     # -- Source protocol ------------------------------------------------------------------------
     def languages(self) -> set[str]:
         """The languages active in the database: those a partner's `lang` can hold."""
+        self._connected()
         return {str(r["code"]) for r in self.client.call("res.lang", "search_read", domain=[("active", "=", True)],
                                                          fields=["code"])}
 

@@ -77,3 +77,26 @@ def test_the_texts_of_every_level_are_the_reviewed_ones(policy_name, lang, debto
         path.write_text(got, encoding="utf-8")
     assert path.is_file(), f"{path} is missing: write it with RELANCE_UPDATE_GOLDEN=1 and review it"
     assert got == path.read_text(encoding="utf-8")
+
+
+# what only the law between professionals gives: a consumer's text names none of it, at any level, in any language
+B2B_CLAIMS = ("l441", "d441", "40,00", "40.00", "€40", "£40", "40 euros", "indemnité forfaitaire", "recovery costs",
+              "recovery indemnity", "pauschale", "beitreibungskosten", "abs. 5", "288(5)", "costes de cobro",
+              "3/2004", "2011/7", "late payment of commercial debts", "section 5a")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("policy_name", POLICIES)
+def test_no_consumer_text_claims_the_law_between_professionals_and_no_customer_reads_a_staff_text(policy_name, lang):
+    from connector import channels
+
+    policy = load_policy(policy_name)
+    for seg, n in _levels(policy):
+        op = _op(policy, seg, n, lang, "consumer")
+        text = render(op, SENDER)
+        if channels.CHANNELS[op.channel].reader == "customer":
+            assert channels.TEMPLATES[op.template] == "customer", (policy_name, seg.name, n, op.template)
+            words = (text.subject + "\n" + text.text).lower()
+            assert [c for c in B2B_CLAIMS if c in words] == [], (policy_name, seg.name, n, lang)
+        pro = render(_op(policy, seg, n, lang, "professional"), SENDER)
+        assert pro.lang == text.lang  # the same language for both kinds of debtor

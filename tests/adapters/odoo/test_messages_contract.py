@@ -95,3 +95,9 @@ def test_an_early_payment_discount_of_the_payment_term_is_offered_while_it_holds
     assert result.failed == [], [f.reason for f in result.failed]
     [mail] = _emails(source.client, partner)
     assert "Early-payment discount" in mail["body"] and "€980.00" in mail["body"], mail["body"]
+
+
+def test_the_languages_of_the_database_are_those_check_requires_texts_in(odoo):
+    fresh = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol)  # not yet connected
+    langs = fresh.languages()
+    assert "en_US" in langs and all(len(code) >= 2 for code in langs)
