@@ -91,6 +91,8 @@ class TenantBase(Frozen):
     timeout: float = Field(default=30, gt=0)
     # The day Relance goes live for this tenant: no penalty for a day before it (the policy's `penalties.since`).
     penalties_since: date | None = None
+    # Every operation waits for a person's approval in the source system up to this day (going live).
+    approval_until: date | None = None
     # The integrator's texts: <templates>/<lang>/<template>.txt and _phrases.yaml override the shipped ones.
     templates: str | None = None
 
@@ -156,6 +158,8 @@ class TenantBase(Frozen):
     def load_policy(self) -> Policy:
         """The tenant's policy, with the tenant's go-live date for penalties where relance.yaml sets one."""
         policy = load_policy(self.policy)
+        if self.approval_until:
+            policy = policy.model_copy(update={"approve_all_until": self.approval_until})
         return policy.with_penalties(since=self.penalties_since) if self.penalties_since else policy
 
     def open(self, secrets: Mapping[str, SecretStr]) -> Source:

@@ -52,6 +52,8 @@ def render(entry: HistoryEntry) -> str:
         fields.append(f"cur={entry.currency}")
     if entry.invoice_id:
         fields.append(f"i={_esc(entry.invoice_id)}")
+    if entry.of:
+        fields.append(f"o={entry.of}")
     return f"[{PREFIX}{entry.key}|{'|'.join(fields)}]"
 
 
@@ -77,7 +79,7 @@ def parse(text: str, source_ref: str | None = None) -> list[HistoryEntry]:
                 period_start=date.fromisoformat(kv["ps"]) if "ps" in kv else None,
                 period_end=date.fromisoformat(kv["pe"]) if "pe" in kv else None,
                 amount=Decimal(kv["a"]) if "a" in kv else None, currency=kv.get("cur"), source_ref=source_ref,
-                invoice_id=_unesc(kv["i"]) if "i" in kv else None,
+                invoice_id=_unesc(kv["i"]) if "i" in kv else None, of=kv.get("o"),
             ))
         except (ValueError, ArithmeticError):
             continue  # a marker edited by hand into nonsense is not history

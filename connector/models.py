@@ -172,10 +172,11 @@ class ExchangeRate:
 
 @record
 class HistoryEntry:
-    """An action or a penalty line already written by Relance, read back from the source system."""
+    """An action or a penalty line already written by Relance, read back from the source system; or an approval
+    asked for an action (`of`: the action's key) or withdrawn (`of`: the approval's key)."""
 
     key: str
-    kind: Literal["action", "penalty"]
+    kind: Literal["action", "penalty", "approval", "withdrawn"]
     date: Date
     customer_id: str
     receivable_ids: tuple[str, ...] = ()
@@ -188,6 +189,7 @@ class HistoryEntry:
     currency: Currency | None = None
     source_ref: str | None = None
     invoice_id: str | None = None  # for penalties: the late invoice (the indemnity is owed once per invoice)
+    of: str | None = None  # approval: the action it is for; withdrawn: the approval
 
 
 @output
@@ -268,7 +270,9 @@ class Operation:
     """One write to make in the source system, with the key that makes it idempotent."""
 
     key: str
-    kind: Literal["action", "penalty"]
+    # approval: ask a person to approve the action `of` (its fields are the action's); withdraw: take back the
+    # pending approval `of`, the situation having changed (the items paid, disputed, regrouped)
+    kind: Literal["action", "penalty", "approval", "withdraw"]
     as_of: Date
     customer_id: str
     customer_name: str
@@ -295,9 +299,15 @@ class Operation:
     address: tuple[str, ...] = ()
     notice: Notice | None = None  # customer-facing actions: deadline, penalties to date, consequences
     statement: tuple[Item, ...] = ()  # a formal notice's statement of account: every open item of the customer
+    of: str | None = None  # approval: the action's key; withdraw: the approval's key
 
     def history(self) -> tuple[HistoryEntry, ...]:
         """The history entries this operation leaves once applied (what its markers encode)."""
+        if self.kind in ("approval", "withdraw"):
+            return (HistoryEntry(key=self.key, kind="approval" if self.kind == "approval" else "withdrawn",
+                                 date=self.as_of, customer_id=self.customer_id,
+                                 receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
+                                 channel=self.channel, of=self.of),)
         if self.kind == "action":
             return (
                 HistoryEntry(
@@ -355,3 +365,6 @@ class Ledger:
     rejected: list[Rejection] = field(default_factory=list)
     exchange_rates: list[ExchangeRate] = field(default_factory=list)  # what converts a fixed indemnity
     companies: list[Letterhead] = field(default_factory=list)  # who signs: the first is the default company
+    # approval key -> "pending" (a person has yet to decide) or "approved"; an approval asked (history) that is
+    # neither was refused: its level is passed without sending. None: the system keeps no approvals.
+    approvals: dict[str, Literal["pending", "approved"]] | None = None

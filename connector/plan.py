@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from connector.calendar import quiet_reason
 from connector.keys import make_key
-from connector import channels, notices
+from connector import approvals, channels, notices
 from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
 from connector.policy import Escalation, Level, Policy
@@ -31,6 +31,7 @@ class Plan:
     skipped: list[Skip] = field(default_factory=list)
     errors: list[Failure] = field(default_factory=list)
     quiet: str | None = None  # why the as-of date is a day without contact, if it is
+    approvals: dict[str, str] | None = None  # the source's approval states (None: it keeps none)
 
 
 def next_level(levels: tuple[Level, ...], p: Position, escalation: Escalation, as_of: date) -> int:
@@ -187,7 +188,11 @@ def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
                                      reason="customer excluded from follow-up"))
         return
     actions = _action_operations(acc, policy, plan.as_of, plan)
+    requests: list[Operation] = []
+    if plan.approvals is not None and (actions or any(h.kind == "approval" for h in acc.history)):
+        actions, requests = approvals.gate(acc, actions, policy, plan.approvals, plan.as_of, plan.skipped)
     reaching = None
+    plan.operations.extend(requests)  # asking a person is no contact: no cap, no quiet day
     if actions:
         actions = _limit_contacts(acc, actions, policy, plan.as_of, plan.quiet, plan)
         plan.operations.extend(actions)
@@ -202,8 +207,8 @@ def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
         plan.errors.extend(errors)
 
 
-def new_plan(policy: Policy, as_of: date) -> Plan:
-    return Plan(as_of=as_of, quiet=quiet_reason(policy.contact, as_of))
+def new_plan(policy: Policy, as_of: date, approvals: dict[str, str] | None = None) -> Plan:
+    return Plan(as_of=as_of, quiet=quiet_reason(policy.contact, as_of), approvals=approvals)
 
 
 def add_orphans(plan: Plan, rec: Reconciliation) -> None:
@@ -212,8 +217,8 @@ def add_orphans(plan: Plan, rec: Reconciliation) -> None:
                                  reason=f"customer {r.customer_id} was not read"))
 
 
-def make_plan(rec: Reconciliation, policy: Policy) -> Plan:
-    plan = new_plan(policy, rec.as_of)
+def make_plan(rec: Reconciliation, policy: Policy, approvals: dict[str, str] | None = None) -> Plan:
+    plan = new_plan(policy, rec.as_of, approvals)
     add_orphans(plan, rec)
     for acc in rec.accounts:
         plan_account(acc, policy, plan)

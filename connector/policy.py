@@ -38,6 +38,8 @@ class Level(Frozen):
     # Working days the customer is given to pay, stated as a dated deadline (None: the policy's pay_within_days);
     # a courtesy reminder's deadline is the due date itself.
     pay_days: int | None = Field(default=None, ge=1)
+    # required: a person approves each operation of this level in the source system before it is sent
+    approval: Literal["none", "required"] = "none"
 
 
     @model_validator(mode="after")
@@ -153,6 +155,9 @@ class Policy(Frozen):
     due_soon_days: int = Field(default=7, ge=0)
     limitation_warning_days: int = Field(default=90, ge=0)
     pay_within_days: int = Field(default=8, ge=1)  # working days a reminder gives to pay (a level's pay_days wins)
+    # Every level waits for a person's approval up to this day (the first weeks after going live); a tenant's
+    # `approval_until` in relance.yaml sets it.
+    approve_all_until: date | None = None
     contact: Contact = Contact()
     segments: tuple[Segment, ...] = Field(min_length=1)
     penalties: Penalties = Penalties()
@@ -183,6 +188,9 @@ class Policy(Frozen):
     def rules(self) -> jurisdictions.Jurisdiction:
         """The policy's jurisdiction as named; what applies to one customer is its account's `rules`."""
         return jurisdictions.get(self.jurisdiction)
+
+    def needs_approval(self, level: Level, as_of: date) -> bool:
+        return level.approval == "required" or (self.approve_all_until is not None and as_of <= self.approve_all_until)
 
     def with_penalties(self, **changes) -> Policy:
         """A copy whose penalty rules differ by `changes` (a tenant's go-live date, say)."""

@@ -166,19 +166,33 @@ def plan_state(plan: PaymentPlan, receivables: list[Receivable], as_of: date, gr
     return False, "payment plan completed"
 
 
-def _index_history(history: list[HistoryEntry]) -> tuple[dict[str, list[HistoryEntry]], dict[str, tuple[int, date]]]:
-    """History per customer, and per receivable the highest level reached with its date."""
+def _index_history(history: list[HistoryEntry], approvals: dict[str, str] | None = None,
+                   ) -> tuple[dict[str, list[HistoryEntry]], dict[str, tuple[int, date]]]:
+    """History per customer, and per receivable the highest level reached with its date. An approval that was
+    asked and refused (neither pending nor approved, nor withdrawn by Relance) passes its level, as sending would."""
     by_customer: dict[str, list[HistoryEntry]] = defaultdict(list)
     reached: dict[str, tuple[int, date]] = {}
     first = reached.setdefault
+    asked: list[HistoryEntry] = []
+    withdrawn: set[str] = set()
     for h in history:
         by_customer[h.customer_id].append(h)
-        if h.kind == "action" and (level := h.level) is not None:
+        kind = h.kind
+        if kind == "action" and (level := h.level) is not None:
             mark = (level, h.date)
             for rid in h.receivable_ids:
                 prev = first(rid, mark)  # one lookup for the usual case, the first entry naming it
                 if prev is not mark and mark > prev:
                     reached[rid] = mark
+        elif kind == "approval":
+            asked.append(h)
+        elif kind == "withdrawn" and h.of:
+            withdrawn.add(h.of)
+    for h in asked:
+        if h.level is not None and h.key not in withdrawn and h.key not in (approvals or {}):
+            for rid in h.receivable_ids:
+                if (h.level, h.date) > reached.get(rid, (0, date.min)):
+                    reached[rid] = (h.level, h.date)
     return by_customer, reached
 
 
@@ -189,7 +203,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
     by_customer: dict[str, list[Receivable]] = defaultdict(list)
     for r in ledger.receivables:
         by_customer[r.customer_id].append(r)
-    history_by_customer, reached = _index_history(ledger.history)
+    history_by_customer, reached = _index_history(ledger.history, ledger.approvals)
     plans: dict[str, list[PaymentPlan]] = defaultdict(list)
     for p in ledger.plans:
         plans[p.customer_id].append(p)

@@ -111,7 +111,7 @@ def frozen_heap() -> Iterator[None]:
 
 
 def plan_ledger(ledger: Ledger, policy: Policy, as_of: date) -> tuple[Reconciliation, Plan]:
-    plan = new_plan(policy, as_of)
+    plan = new_plan(policy, as_of, ledger.approvals)
     with frozen_heap():
         rec = reconcile(ledger, policy, as_of, on_account=lambda acc: plan_account(acc, policy, plan))
     add_orphans(plan, rec)
@@ -119,6 +119,9 @@ def plan_ledger(ledger: Ledger, policy: Policy, as_of: date) -> tuple[Reconcilia
 
 
 def describe(op: Operation) -> str:
+    if op.kind in ("approval", "withdraw"):
+        what = "approval of" if op.kind == "approval" else "withdrawal of the approval of"
+        return f"{what} {op.channel} level {op.level} ({op.level_name}) for {len(op.items)} item(s)"
     if op.kind == "penalty":
         return f"penalty {op.amount} {op.currency} on {op.lines[0].invoice_number}"
     return f"{op.channel} level {op.level} ({op.level_name}) for {len(op.items)} item(s)"

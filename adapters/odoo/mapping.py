@@ -78,7 +78,7 @@ class OdooMapping(Frozen):
     module: str = Field(default="relance", pattern=r"^[a-z_][a-z0-9_]*$")
     receivables: Receivables = Receivables()
     customers: Customers = Customers()
-    activities: dict[TaskChannel, XmlRef]
+    activities: dict[TaskChannel | Literal["approval"], XmlRef]  # approval: "Relance: to approve" (review before sending)
     email: Email = Email()
     note_subtype: str = "mail.mt_note"
     penalties: Penalties

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from adapters.odoo.approvals import read_approvals
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.incremental import IncrementalReader
@@ -81,6 +82,7 @@ class OdooSource(Source):
         if self._rates is None or self.reader is None or self.reader.last_read != "incremental":
             self._rates = read_rates(self.client, rows)
         ledger.exchange_rates = list(self._rates)
+        ledger.approvals = read_approvals(self.client, res.activity_types.get("approval"))
         return ledger
 
     def apply(self, op: Operation) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
-from adapters.odoo.mapping import OdooMapping
+from adapters.odoo.mapping import OdooMapping, XmlRef
 from adapters.odoo.setup import Company, Resolved
 from connector import channels
 from connector.errors import ItemError, ItemSkipped
@@ -45,11 +45,18 @@ class Writer:
     # -- entry point ----------------------------------------------------------------------------
     def apply(self, op: Operation) -> str:
         marker_target = ("account.move", _id(op.target_id, "invoice")) if op.kind == "penalty" else self._target(op)
+        if op.kind in ("approval", "withdraw"):  # asked of the customer's collector, on the customer
+            marker_target = ("res.partner", _id(op.customer_id, "customer"))
         done = self._find_message(marker_target, f"[{PREFIX}{op.key}|")
         if done:
             return f"mail.message {done} (already written)"
+        created = ""
         if op.kind == "penalty":
             summary, created = self._penalty(op)
+        elif op.kind == "approval":
+            summary = self._approval(op, marker_target)
+        elif op.kind == "withdraw":
+            summary = self._withdraw(op)
         else:
             summary = self._action(op, marker_target)
         markers = " ".join(render(h) for h in op.history())
@@ -90,7 +97,38 @@ class Writer:
         head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
         return head + ": " + "; ".join(done) if done else head
 
-    def _ensure_activity(self, op: Operation, target: tuple[str, int], token: str, summary: str, note: str) -> int:
+    # -- review before sending ----------------------------------------------------------------------
+    def _approval(self, op: Operation, target: tuple[str, int]) -> str:
+        """The activity "Relance: to approve" on the customer, for its collector: the message exactly as it will be
+        sent (recipient, subject, body, the letter it attaches, amounts). Done approves it; cancelled refuses it."""
+        company = self._company(op)
+        sender = company.letterhead or Letterhead(name=company.name)
+        text = render_text(op, sender, self.library)
+        info = channels.CHANNELS[op.channel]
+        to = (op.email or "no e-mail on file") if info.sent else " / ".join((op.customer_name, *op.address)) \
+            if info.letter else f"a task for {'user ' + op.collector if op.collector else 'the follow-up team'}"
+        attached = f"<li>Attached: the letter as PDF{' with the statement of account' if op.statement else ''}</li>" \
+            if info.letter else ""
+        note = (f"<p><b>To approve:</b> level {op.level} ({html.escape(op.level_name or '')}), "
+                f"{html.escape(op.channel.replace('_', ' '))}, {html.escape(fmt(op.amount, op.currency))}</p>"
+                f"<ul><li>To: {html.escape(to)}</li><li>Subject: {html.escape(text.subject)}</li>{attached}</ul>"
+                f"<hr/>{text.html}<hr/><p>Mark this activity done to send it; cancel it to skip this level.</p>")
+        ref = self.mapping.activities.get("approval")
+        self._ensure_activity(op, target, search_token(op.key), f"Relance: to approve — {text.subject}", note, ref)
+        return f"Approval asked for level {op.level} ({op.level_name}), {op.channel}: {text.subject}"
+
+    def _withdraw(self, op: Operation) -> str:
+        """The pending approval taken back (its activity deleted), the situation having changed."""
+        token = search_token(op.of or "")
+        found = self.client.call("mail.activity", "search_read", domain=[
+            ("res_model", "=", "res.partner"), ("res_id", "=", _id(op.customer_id, "customer")),
+            ("note", "ilike", token)], fields=["id"])
+        if found:
+            self.client.call("mail.activity", "unlink", ids=[int(a["id"]) for a in found])
+        return f"Approval withdrawn ({op.of}): {op.reason}"
+
+    def _ensure_activity(self, op: Operation, target: tuple[str, int], token: str, summary: str, note: str,
+                         ref: XmlRef | None = None) -> int:
         """Through the record's `activity_schedule`, which resolves the activity type's XML ID and the
         ir.model id server-side, so the API user needs no access to ir.model or ir.model.data."""
         model, res_id = target
@@ -99,9 +137,10 @@ class Writer:
                                  context={"active_test": False})
         if found:
             return int(found[0]["id"])
-        ref = self.mapping.activities.get(op.channel)
+        what = "approval" if ref is not None else op.channel
+        ref = ref or self.mapping.activities.get(op.channel)
         if ref is None or not ref.xmlid:
-            raise ItemError(f"no activity type for {op.channel} (Odoo mapping activities.{op.channel})")
+            raise ItemError(f"no activity type for {what} (Odoo mapping activities.{what})")
         values: dict[str, Any] = {"act_type_xmlid": ref.xmlid, "date_deadline": (op.deadline or op.as_of).isoformat(),
                                   "summary": summary[:250], "note": note + f"<p><small>Ref. {token}</small></p>"}
         if op.collector and op.collector.isdigit():

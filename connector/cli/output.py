@@ -63,6 +63,8 @@ def result_json(name: str, result) -> dict:
 def op_label(op) -> tuple[str, str]:
     if op.kind == "penalty":
         return "penalty", ", ".join(sorted({ln.kind for ln in op.lines}))
+    if op.kind in ("approval", "withdraw"):  # a request to a person, not a message: say so first
+        return f"{'to approve' if op.kind == 'approval' else 'withdraw approval'}: {op.channel}", f"{op.level} {op.level_name}"
     return op.channel or "", f"{op.level} {op.level_name}"
 
 

@@ -89,6 +89,12 @@ def p_unpaid(own: Odds, overall: Odds) -> Decimal:
 def _next_step(acc: Account, items: list[Position], ops: list[Operation], skips: list[Skip],
                as_of: date) -> tuple[str, str, str]:
     """(action, channel, reason): today's planned action, else the next level and when it is due."""
+    waiting = [s for s in skips if s.reason.startswith("waits for approval")]
+    asked = [o for o in ops if o.kind == "approval"]
+    if asked or waiting:  # a person's decision holds the follow-up: first in the worklist
+        o = asked[0] if asked else None
+        return ("approve: " + (f"level {o.level} {o.level_name}" if o else waiting[0].record), o.channel if o else "",
+                o.reason if o else waiting[0].reason)
     actions = [o for o in ops if o.kind == "action"]
     if actions:
         o = max(actions, key=lambda o: o.level or 0)
@@ -149,7 +155,7 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                 oldest_days_late=items[0].days_late, items=[p.receivable.number for p in items],
                 near_limitation=min(near) if near else None, action=action, channel=channel, reason=reason,
                 receivable_ids=[p.receivable.id for p in items]))
-    out.sort(key=lambda w: (w.currency != currency, w.currency, w.near_limitation is None,
+    out.sort(key=lambda w: (not w.action.startswith("approve:"), w.currency != currency, w.currency, w.near_limitation is None,
                             w.near_limitation or date.max, -w.expected, w.customer, w.customer_id))
     for i, w in enumerate(out, 1):
         w.rank = i
