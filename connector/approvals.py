@@ -56,3 +56,11 @@ def gate(acc: Account, ops: list[Operation], policy: Policy, approvals: dict[str
                 amount=Decimal(0), reason=f"approval asked on {h.date} withdrawn: the items are no longer due at "
                                           f"that level (paid, disputed or regrouped since)"))
     return send, write
+
+
+def from_history(history: list[HistoryEntry]) -> dict[str, str]:
+    """Approval states where a system keeps the decisions as notes (QuickBooks): an approval asked is pending until
+    a decision note says approved (then approved) or refused (then absent: refused)."""
+    decided = {h.of: h.kind for h in history if h.kind in ("approved", "refused") and h.of}
+    return {h.key: "approved" if decided.get(h.key) == "approved" else "pending"
+            for h in history if h.kind == "approval" and decided.get(h.key) != "refused"}

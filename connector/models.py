@@ -176,7 +176,8 @@ class HistoryEntry:
     asked for an action (`of`: the action's key) or withdrawn (`of`: the approval's key)."""
 
     key: str
-    kind: Literal["action", "penalty", "approval", "withdrawn"]
+    # approved / refused: a person's decision on the approval `of`, where the system keeps no tasks (QuickBooks)
+    kind: Literal["action", "penalty", "approval", "withdrawn", "approved", "refused"]
     date: Date
     customer_id: str
     receivable_ids: tuple[str, ...] = ()

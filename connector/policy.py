@@ -189,6 +189,12 @@ class Policy(Frozen):
         """The policy's jurisdiction as named; what applies to one customer is its account's `rules`."""
         return jurisdictions.get(self.jurisdiction)
 
+    def without_approvals(self) -> Policy:
+        """The same policy sending every level without waiting for a person (a test of what the writes do)."""
+        segments = tuple(s.model_copy(update={"levels": tuple(lv.model_copy(update={"approval": "none"})
+                                                              for lv in s.levels)}) for s in self.segments)
+        return self.model_copy(update={"segments": segments, "approve_all_until": None})
+
     def needs_approval(self, level: Level, as_of: date) -> bool:
         return level.approval == "required" or (self.approve_all_until is not None and as_of <= self.approve_all_until)
 

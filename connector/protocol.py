@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from connector.errors import RelanceError
 from connector.models import Ledger, Operation
 
 if TYPE_CHECKING:
@@ -67,6 +68,11 @@ class Source(Protocol):
         """Create what Relance needs in the system (idempotent): one line per object, "created …", "found …" or
         "missing …"."""
         ...
+
+    def decide(self, op: Operation, approve: bool) -> str:
+        """Record a person's decision on an approval request (`op.kind == "approval"`), writing the request first if
+        it is not there yet: approved, the next run sends the action; refused, its level is passed. Idempotent."""
+        raise RelanceError("this accounting system keeps no approvals")
 
     def languages(self) -> set[str]:
         """The languages the system's customers can have (`fr_FR`): `relance check` requires each customer text in

@@ -8,9 +8,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from connector.channels import TaskChannel
 from connector.models import Frozen
 from connector.yamlfile import load_model
+
+
+# An activity type per task channel, and "approval": "Relance: to approve" (review before sending).
+ActivityKey = Literal["call_task", "letter", "registered_letter", "agency_handoff", "approval"]
 
 
 class XmlRef(Frozen):
@@ -78,7 +81,7 @@ class OdooMapping(Frozen):
     module: str = Field(default="relance", pattern=r"^[a-z_][a-z0-9_]*$")
     receivables: Receivables = Receivables()
     customers: Customers = Customers()
-    activities: dict[TaskChannel | Literal["approval"], XmlRef]  # approval: "Relance: to approve" (review before sending)
+    activities: dict[ActivityKey, XmlRef]
     email: Email = Email()
     note_subtype: str = "mail.mt_note"
     penalties: Penalties

@@ -14,6 +14,7 @@ from adapters.odoo.read import build_ledger, read_rates, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
+from connector.keys import search_token
 from connector.models import Ledger, Operation
 from connector.templates import Library
 from connector.protocol import CheckRow, Source
@@ -66,6 +67,22 @@ class OdooSource(Source):
         return int(rows[0]["id"])
 
     # -- Source protocol ------------------------------------------------------------------------
+    def decide(self, op: Operation, approve: bool) -> str:
+        """The approval activity marked done (what Odoo's Mark as Done does) or cancelled (deleted), after making
+        sure it was written."""
+        self.apply(op)
+        found = self.client.call("mail.activity", "search_read", domain=[
+            ("res_model", "=", "res.partner"), ("res_id", "=", int(op.customer_id)),
+            ("note", "ilike", search_token(op.key))], fields=["id"])
+        ids = [int(a["id"]) for a in found]
+        if not ids:
+            return f"level {op.level} ({op.level_name}): already decided"
+        if approve:
+            self.client.call("mail.activity", "action_feedback", ids=ids, feedback="Approved in relance review")
+            return f"level {op.level} ({op.level_name}) approved: the next run sends it"
+        self.client.call("mail.activity", "unlink", ids=ids)
+        return f"level {op.level} ({op.level_name}) skipped: its level is passed"
+
     def languages(self) -> set[str]:
         """The languages active in the database: those a partner's `lang` can hold."""
         self._connected()

@@ -19,6 +19,7 @@ from adapters.quickbooks.read import Reader
 from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
 from adapters.quickbooks.read import letterhead
 from adapters.quickbooks.write import NOTE_ONLY, Writer
+from connector import approvals
 from connector.errors import ConfigError, RelanceError
 from connector.models import Ledger, Letterhead, Operation
 from connector.templates import Library
@@ -70,7 +71,9 @@ class QuickBooksSource(Source):
 
     # -- Source protocol ------------------------------------------------------------------------
     def fetch(self, as_of: date) -> Ledger:
-        return self.reader.fetch(as_of)
+        ledger = self.reader.fetch(as_of)
+        ledger.approvals = approvals.from_history(ledger.history)  # the requests and decisions are notes
+        return ledger
 
     def apply(self, op: Operation) -> str:
         return self._writer_().apply(op)
@@ -123,6 +126,11 @@ class QuickBooksSource(Source):
         except RelanceError:
             return Letterhead(name="")
         return letterhead(info)
+
+    def decide(self, op: Operation, approve: bool) -> str:
+        """A decision note on the customer, after making sure the request note is there."""
+        self.apply(op)
+        return self._writer_().decision_note(op, approve)
 
     def languages(self) -> set[str]:
         """QuickBooks keeps no language per customer: the mapping's one language for all, when it names one."""

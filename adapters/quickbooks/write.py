@@ -11,6 +11,7 @@ QuickBooks has no task API: call, letter and hand-over actions are notes (and li
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +22,9 @@ from adapters.quickbooks.read import money, ref
 from adapters.quickbooks.setup import Resolved
 from connector import channels
 from connector.errors import ItemError, ItemSkipped
-from connector.keys import PREFIX, render, search_token
-from connector.models import Operation
+from connector.keys import PREFIX, make_key, render, search_token
 from connector.messages import render as render_text
-from connector.models import Letterhead
+from connector.models import HistoryEntry, Letterhead, Operation
 from connector.templates import Library
 
 # QuickBooks sends e-mails only: every other channel is recorded as a note (and a worklist line for a task).
@@ -47,7 +47,8 @@ class Writer:
         done = self.find_note(op)
         if done:
             return f"Attachable {done} (already written)"
-        summary = self._penalty(op) if op.kind == "penalty" else self._action(op)
+        summary = self._penalty(op) if op.kind == "penalty" else self._approval(op) if op.kind == "approval" \
+            else f"Relance: approval withdrawn: {op.reason}" if op.kind == "withdraw" else self._action(op)
         att = self.client.create("Attachable", self.note_body(op, summary), requestid=request_id(op.key, "note"))
         # a penalty is named by what it created, the marker note being only how it is found again
         return summary if op.kind == "penalty" else f"Attachable {att['Id']}"
@@ -115,6 +116,28 @@ class Writer:
         refs = [{"EntityRef": {"type": "Invoice", "value": inv}, "IncludeOnSend": False} for inv in invoices]
         refs.append({"EntityRef": {"type": "Customer", "value": op.customer_id}, "IncludeOnSend": False})
         return {"Note": f"{text}\n{markers}", "AttachableRef": refs}
+
+    # -- review before sending ----------------------------------------------------------------------
+    def _approval(self, op: Operation) -> str:
+        """QuickBooks keeps no tasks: the request is a note on the customer with the message as it will be sent,
+        decided in `relance review` (a note of the decision, `decision_note`)."""
+        text = render_text(op, self.company, self.library)
+        return (f"Relance: to approve in relance review: level {op.level} ({op.level_name}), {op.channel}: "
+                f"{text.subject}\n{text.text}")
+
+    def decision_note(self, op: Operation, approve: bool) -> str:
+        """The decision on the approval request `op`, as a note carrying [relance:<key>|approved|…|o=<approval>]."""
+        decision = replace(op, kind="approval", key=make_key("approved" if approve else "refused", op.key))
+        entry = HistoryEntry(key=decision.key, kind="approved" if approve else "refused", date=op.as_of,
+                             customer_id=op.customer_id, level=op.level, channel=op.channel, of=op.key)
+        if self._match(decision, self.client.query_all("Attachable", self._note_where(op), order_by="")):
+            return f"level {op.level} ({op.level_name}): already decided"
+        text = f"Relance: level {op.level} ({op.level_name}) {'approved' if approve else 'skipped'} in relance review"
+        self.client.create("Attachable", {"Note": f"{text}\n{render(entry)}", "AttachableRef": [
+            {"EntityRef": {"type": "Customer", "value": op.customer_id}, "IncludeOnSend": False}]},
+                           requestid=request_id(decision.key, "note"))
+        return (f"level {op.level} ({op.level_name}) " +
+                ("approved: the next run sends it" if approve else "skipped: its level is passed"))
 
     # -- actions ----------------------------------------------------------------------------------
     def _action(self, op: Operation) -> str:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping
 
 from connector import logs
-from connector.cli import demo, penalty, rates, report, runs, setup
+from connector.cli import demo, penalty, rates, report, review, runs, setup
 from connector.cli.args import iso_date
 from connector.cli.output import describe_error, err, say
 from connector.cli.tenants import load_deployment
@@ -90,6 +90,8 @@ def parser(systems: Mapping[str, Adapter]) -> argparse.ArgumentParser:
     plan.add_argument("--messages-dir", metavar="DIR",
                       help="where --show-messages writes the letters' PDFs (default: a new temporary folder)")
     add("run", runs.cmd_run, "read, reconcile and write back").add_argument("--json", action="store_true")
+    add("review", review.cmd_review, "a local page to read today's messages and approve or skip what waits for "
+        "approval").add_argument("--port", type=int, default=8765, help="loopback port (0: any free one)")
     add("daemon", runs.cmd_daemon, "run each tenant on its schedule until SIGTERM").add_argument(
         "--once", action="store_true", help="run every tenant once and exit")
     report.add_parser(add)

@@ -91,7 +91,8 @@ class Scoped(Source):
                       receivables=[r for r in led.receivables if r.customer_id in self.ids],
                       history=[h for h in led.history if h.customer_id in self.ids],
                       plans=led.plans, credits=[c for c in led.credits if c.customer_id in self.ids],
-                      rejected=[], exchange_rates=led.exchange_rates)
+                      rejected=[], exchange_rates=led.exchange_rates, companies=led.companies,
+                      approvals=led.approvals)
 
     def apply(self, op):
         return self.source.apply(op)
