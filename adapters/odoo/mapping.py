@@ -70,6 +70,7 @@ class Penalties(Frozen):
 class CreditHold(Frozen):
     tag: XmlRef
     block_field: str | None = "invoice_warn"
+    notify_customer: bool = True  # e-mail the customer the hold notice (template hold_notice) as the hold is set
     block_value: str = "block"
 
 

@@ -16,8 +16,8 @@ from adapters.odoo.write import Writer
 from connector.errors import RelanceError
 from connector.keys import search_token
 from connector.models import Ledger, Operation
-from connector.templates import Library
 from connector.protocol import CheckRow, Source
+from connector.templates import Library
 
 # (model, operation) pairs a daily run needs; `check` reports each.
 RIGHTS = [("account.move.line", "read"), ("account.partial.reconcile", "read"), ("res.partner", "read"),

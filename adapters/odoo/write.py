@@ -94,6 +94,8 @@ class Writer:
             done.append(f"letter {name} attached")
         if op.channel == "credit_hold":
             done.append(self._hold(op))
+            if self.mapping.credit_hold.notify_customer and op.email:
+                done.append(self._hold_notice(op, target, sender, token))
         head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
         return head + ": " + "; ".join(done) if done else head
 
@@ -183,6 +185,17 @@ class Writer:
                                             "mimetype": "application/pdf", "datas": base64.b64encode(pdf).decode()},
                           domain)
         return name
+
+    def _hold_notice(self, op: Operation, target: tuple[str, int], sender: Letterhead, token: str) -> str:
+        """The customer is told, by e-mail through Odoo, that new orders and deliveries are suspended and why."""
+        notice = replace(op, channel="email", template="hold_notice", tone="formal")
+        if self.mapping.email.portal_links:
+            notice = self._with_portal_links(notice)
+        text = render_text(notice, sender, self.library)
+        if not self._find_message(target, token, message_type="comment", exclude_marker=True):
+            self._post(target, text.html + f"<p><small>Ref. {token}</small></p>", subtype=self.mapping.email.subtype,
+                       message_type="comment", subject=text.subject, partner_ids=[_id(op.customer_id, "customer")])
+        return f"hold notice '{text.subject}' sent through Odoo"
 
     def _hold(self, op: Operation) -> str:
         partner = _id(op.customer_id, "customer")

@@ -22,8 +22,8 @@ from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector import approvals
 from connector.errors import ConfigError, RelanceError
 from connector.models import Ledger, Letterhead, Operation
-from connector.templates import Library
 from connector.protocol import CheckRow, Source
+from connector.templates import Library
 
 
 class QuickBooksSource(Source):

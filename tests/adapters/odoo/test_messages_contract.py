@@ -101,3 +101,17 @@ def test_the_languages_of_the_database_are_those_check_requires_texts_in(odoo):
     fresh = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol)  # not yet connected
     langs = fresh.languages()
     assert "en_US" in langs and all(len(code) >= 2 for code in langs)
+
+
+def test_a_credit_hold_tells_the_customer_by_email_once(source):
+    b = Books(source.client)
+    partner = b.partner("Hold Lambert")
+    b.invoice(partner, A - timedelta(days=76), "640.00", due=A - timedelta(days=46))  # the standard hold level (+45)
+    policy = load_policy("fr-b2b").without_approvals().model_copy(update={"escalation": Escalation.JUMP})
+    result = run(Scoped(source, [partner]), policy, A, dry_run=False)
+    assert result.failed == [], [f.reason for f in result.failed]
+    assert [op.channel for op in result.plan.operations if op.kind == "action"] == ["credit_hold"]
+    [mail] = _emails(source.client, partner)
+    assert mail["subject"].startswith("Your account is on hold") and "suspending any new order" in mail["body"]
+    again = run(Scoped(source, [partner]), policy, A, dry_run=False)
+    assert again.plan.operations == [] and len(_emails(source.client, partner)) == 1
