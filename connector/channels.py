@@ -30,6 +30,8 @@ CHANNELS: dict[str, ChannelInfo] = {
                                      template="formal_notice"),
     "agency_handoff": ChannelInfo(needs=None, contact=False, task=True, template="agency"),
     "credit_hold": ChannelInfo(needs=None, contact=False, task=False, template="credit_hold"),
+    # the hold lifted once nothing is overdue any more: tag removed, invoicing warning restored, a note
+    "hold_release": ChannelInfo(needs=None, contact=False, task=False, template="hold_release"),
     "note": ChannelInfo(needs=None, contact=False, task=False, template="call"),
 }
 assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
@@ -38,6 +40,7 @@ assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
 TEMPLATES: dict[str, Literal["customer", "staff"]] = {
     "courtesy": "customer", "reminder": "customer", "letter": "customer", "formal_notice": "customer",
     "final_notice": "customer", "hold_notice": "customer", "call": "staff", "agency": "staff", "credit_hold": "staff",
+    "hold_release": "staff",
 }
 assert all(TEMPLATES[i.template] == i.reader for i in CHANNELS.values() if i.template in TEMPLATES)
 TaskChannel = Literal["call_task", "letter", "registered_letter", "agency_handoff"]  # an adapter maps each to a task

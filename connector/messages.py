@@ -86,7 +86,9 @@ def _consumer_interest(op: Operation, ph: dict, where: str) -> str:
 def _discount(op: Operation, ph: dict, lang: str, where: str) -> str:
     out = []
     for i in op.items:
-        if i.discount_date and i.discount_amount is not None and i.discount_date >= op.as_of and i.discount_amount < i.open_amount:
+        whole = i.amount is None or i.open_amount == i.amount  # the discount is on the whole installment, unpaid
+        if (whole and i.discount_date and i.discount_amount is not None and i.discount_date >= op.as_of
+                and i.discount_amount < i.open_amount):
             out.append(fill(phrase(ph, "discount"), {
                 "number": i.number, "until": locales.day(i.discount_date, lang),
                 "amount": locales.money(i.discount_amount, i.currency, lang),

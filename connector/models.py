@@ -17,7 +17,8 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from connector.money import check_currency
 
 # A follow-up action's channel; what each needs and does is in connector/channels.py.
-Channel = Literal["call_task", "email", "letter", "registered_letter", "agency_handoff", "credit_hold", "note"]
+Channel = Literal["call_task", "email", "letter", "registered_letter", "agency_handoff", "credit_hold", "hold_release",
+                  "note"]
 PenaltyKind = Literal["interest", "indemnity", "fee"]
 Currency = Annotated[str, AfterValidator(check_currency)]
 

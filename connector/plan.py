@@ -199,12 +199,31 @@ def plan_account(acc: Account, policy: Policy, plan: Plan) -> None:
         # A level reached by this very plan counts for penalties now, or the next run on the same day
         # would find the level done and plan the penalty then: a second run must write nothing.
         reaching = {i.receivable_id: op.level or 0 for op in actions for i in op.items}
+    release = _release(acc, plan.as_of, policy)
+    if release:
+        plan.operations.append(release)
     ops, skipped, errors = penalty_operations(acc, policy, plan.as_of, reaching)
     plan.operations.extend(ops)
     if skipped:
         plan.skipped.extend(skipped)
     if errors:
         plan.errors.extend(errors)
+
+
+def _release(acc: Account, as_of: date, policy: Policy) -> Operation | None:
+    """Lift the customer's credit hold once nothing is overdue any more (paid, credited or disputed since)."""
+    holds = [h for h in acc.history if h.kind == "action" and h.channel in ("credit_hold", "hold_release")]
+    if not holds:
+        return None
+    last = max(holds, key=lambda h: (h.date, h.channel == "hold_release"))
+    if last.channel != "credit_hold" or any(p.status is OVERDUE and not p.hold for p in acc.positions):
+        return None
+    c = acc.customer
+    return Operation(key=make_key("release", c.id, last.key), kind="action", as_of=as_of, customer_id=c.id,
+                     customer_name=c.name, target="customer", target_id=c.id, channel="hold_release",
+                     level_name="hold-release", template="hold_release", lang=c.lang, of=last.key,
+                     collector=c.collector, currency=policy.currency, amount=Decimal(0),
+                     reason=f"credit hold of {last.date} lifted: nothing overdue any more")
 
 
 def new_plan(policy: Policy, as_of: date, approvals: dict[str, str] | None = None) -> Plan:

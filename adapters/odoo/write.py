@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
+from adapters.odoo.holds import Holds, record_id as _id
 from adapters.odoo.mapping import OdooMapping, XmlRef
 from adapters.odoo.setup import Company, Resolved
 from connector import channels
@@ -26,14 +27,7 @@ from connector.money import fmt
 from connector.templates import Library, Rendered
 
 
-
-def _id(value: str, what: str) -> int:
-    if not value.isdigit():
-        raise ItemError(f"{what} {value!r} is not an Odoo record id")
-    return int(value)
-
-
-class Writer:
+class Writer(Holds):
     def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved, library: Library | None = None):
         self.client, self.mapping, self.res = client, mapping, resolved
         self.library = library or Library()
@@ -92,6 +86,8 @@ class Writer:
         if op.channel in channels.LETTERS and self.mapping.letters.attach_pdf:
             name = self._ensure_letter(op, target, token, text, sender)
             done.append(f"letter {name} attached")
+        if op.channel == "hold_release":
+            return f"Relance: {text.subject}. {self._release(op)}"
         if op.channel == "credit_hold":
             done.append(self._hold(op))
             if self.mapping.credit_hold.notify_customer and op.email:
@@ -185,35 +181,6 @@ class Writer:
                                             "mimetype": "application/pdf", "datas": base64.b64encode(pdf).decode()},
                           domain)
         return name
-
-    def _hold_notice(self, op: Operation, target: tuple[str, int], sender: Letterhead, token: str) -> str:
-        """The customer is told, by e-mail through Odoo, that new orders and deliveries are suspended and why."""
-        notice = replace(op, channel="email", template="hold_notice", tone="formal")
-        if self.mapping.email.portal_links:
-            notice = self._with_portal_links(notice)
-        text = render_text(notice, sender, self.library)
-        if not self._find_message(target, token, message_type="comment", exclude_marker=True):
-            self._post(target, text.html + f"<p><small>Ref. {token}</small></p>", subtype=self.mapping.email.subtype,
-                       message_type="comment", subject=text.subject, partner_ids=[_id(op.customer_id, "customer")])
-        return f"hold notice '{text.subject}' sent through Odoo"
-
-    def _hold(self, op: Operation) -> str:
-        partner = _id(op.customer_id, "customer")
-        if not self.res.hold_tag:
-            raise ItemError("no credit-hold tag: run `relance init` (mapping credit_hold.tag)")
-        vals: dict[str, Any] = {"category_id": [(4, self.res.hold_tag)]}
-        field = self.mapping.credit_hold.block_field
-        if field and field in self._partner_field_names():
-            vals[field] = self.mapping.credit_hold.block_value
-            if f"{field}_msg" in self._partner_field_names():
-                vals[f"{field}_msg"] = "Credit hold set by Relance: overdue balance."
-        self.client.call("res.partner", "write", ids=[partner], vals=vals)
-        return "credit hold tag set" + (f", {field} = {vals[field]}" if field in vals else "")
-
-    def _partner_field_names(self) -> set[str]:
-        if self._partner_fields is None:
-            self._partner_fields = set(self.client.call("res.partner", "fields_get", attributes=["type"]))
-        return self._partner_fields
 
     # -- penalties ------------------------------------------------------------------------------
     def _penalty(self, op: Operation) -> tuple[str, str]:

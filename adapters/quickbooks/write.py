@@ -150,6 +150,8 @@ class Writer:
             return f"{head}: to do{due} (worklist): {text.subject}\n{text.text}"
         if op.channel == "credit_hold":
             return f"{head}: credit hold decided; QuickBooks has no credit-hold flag, stop new sales to this customer"
+        if op.channel == "hold_release":
+            return f"Relance: {text.subject}\n{text.text}"
         return f"{head}: {text.subject}"
 
     def _send(self, op: Operation) -> str:

@@ -115,3 +115,24 @@ def test_a_credit_hold_tells_the_customer_by_email_once(source):
     assert mail["subject"].startswith("Your account is on hold") and "suspending any new order" in mail["body"]
     again = run(Scoped(source, [partner]), policy, A, dry_run=False)
     assert again.plan.operations == [] and len(_emails(source.client, partner)) == 1
+
+
+def test_a_credit_hold_is_lifted_once_nothing_is_overdue_and_the_warning_restored(source):
+    b = Books(source.client)
+    partner = b.partner("Hold Marchand")
+    move, lines = b.invoice(partner, A - timedelta(days=76), "640.00", due=A - timedelta(days=46))
+    policy = load_policy("fr-b2b").without_approvals().model_copy(update={"escalation": Escalation.JUMP})
+    run(Scoped(source, [partner]), policy, A, dry_run=False)
+    fields = source.client.call("res.partner", "fields_get", attributes=["type"])
+    tags = lambda: source.client.call("res.partner", "read", ids=[partner], fields=["category_id"])[0]["category_id"]  # noqa: E731
+    held = set(tags())
+    assert held, "the hold tag is set"
+    b.pay(partner, lines[0], "640.00", A + timedelta(days=1))
+    lifted = run(Scoped(source, [partner]), policy, A + timedelta(days=2), dry_run=False)
+    assert lifted.failed == [] and [op.channel for op in lifted.plan.operations] == ["hold_release"]
+    assert set(tags()) < held  # the hold tag removed, the others kept
+    if "invoice_warn" in fields:  # 17 with account: invoicing blocked by the hold, then as it was
+        warn = source.client.call("res.partner", "read", ids=[partner], fields=["invoice_warn"])[0]["invoice_warn"]
+        assert warn == "no-message"
+    again = run(Scoped(source, [partner]), policy, A + timedelta(days=2), dry_run=False)
+    assert again.plan.operations == []
