@@ -46,7 +46,9 @@ class Holds:
             before = self.client.call("res.partner", "read", ids=[partner], fields=[field])[0].get(field) or "no-message"
             vals[field] = self.mapping.credit_hold.block_value
             # the warning it had is kept in the note (the lift restores it); a warning of the user's keeps its text
-            was = f" (was {before})" if before != vals[field] else ""
+            # "no-message" is what the lift restores when the note names nothing: only another warning is noted, so
+            # a write retried after the field was set (it then reads "block") leaves the same note
+            was = f" (was {before})" if before not in ("no-message", vals[field]) else ""
             if f"{field}_msg" in self._partner_field_names() and before == "no-message":
                 vals[f"{field}_msg"] = "Credit hold set by Relance: overdue balance."
         self.client.call("res.partner", "write", ids=[partner], vals=vals)
