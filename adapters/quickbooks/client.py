@@ -35,6 +35,7 @@ from adapters.quickbooks.errors import (
     QuickBooksRetryable,
     QuickBooksThrottled,
     QuickBooksUnavailable,
+    company_refusal,
     fault_errors,
     from_fault,
 )
@@ -268,6 +269,8 @@ class QuickBooksClient:
             raise QuickBooksError(f"HTTP {resp.status_code} with an answer that is not JSON "
                                   f"({resp.headers.get('Content-Type', '?')})", status=resp.status_code, where=where) from None
         ftype, errors = fault_errors(body)
+        if refusal := company_refusal(body, resp.status_code, where):
+            raise refusal  # 3100, 120, 6190: the whole company is refused, not this request (errors.COMPANY_FAULTS)
         if resp.status_code >= 400 or errors:
             raise from_fault(body, resp.status_code, where)
         if isinstance(body, dict) and body.get("time"):
@@ -383,7 +386,9 @@ class QuickBooksClient:
             where = f"batch item b{n} ({item.operation} {item.entity or 'query'})"
             if ans is None:
                 out.append(QuickBooksRetryable("no answer for this item in the batch response", where=where))
-            elif "Fault" in ans:
+            elif "Fault" in ans or "fault" in ans:
+                if refusal := company_refusal(ans, None, where):
+                    raise refusal
                 out.append(from_fault(ans, None, where))
             elif item.operation == "query":
                 out.append(ans.get("QueryResponse", {}))

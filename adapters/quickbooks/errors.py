@@ -63,6 +63,45 @@ class QuickBooksAuthError(SourceUnavailable):
     with `relance quickbooks connect`."""
 
 
+class QuickBooksCompanyRefused(QuickBooksAuthError):
+    """A fault no single request causes: QuickBooks refuses this app or this company as a whole, so every request
+    after it would fail the same way. The run stops (exit code 3) instead of failing each operation."""
+
+
+# Company-wide faults (code: what the user should do). Shapes as Intuit's pages and answers show them:
+# 3100 "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403", a 403 with a lower-case `fault`
+#   body (`{"fault": {"error": [{"message", "detail", "code": "3100"}], "type": "SERVICE"}}`: Intuit's help article
+#   https://help.developer.intuit.com/s/article/3100-message-AuthorizationFailed-errorCode-003100-statusCode-403
+#   and the answers quoted in intuit/oauth-jsclient#2, frappe/erpnext#29161): the token lacks the accounting scope
+#   or the user lost access to the company;
+# 120 "Authorization Failure", "-11014-You do not have access to use QuickBooks Online" ("Fix or disconnect the
+#   connection", https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/handling-common-errors);
+# 6190 "Invalid Company Status": the subscription is cancelled, expired, suspended or restricted
+#   (https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/subscription-states: such a company
+#   is "limited to read-only operations"; codes on .../develop/troubleshooting/error-codes).
+RECONNECT = "reconnect the company with `relance quickbooks connect` (a user who still has access, accounting scope)"
+COMPANY_FAULTS = {
+    "3100": f"QuickBooks refused this app's access to the company (ApplicationAuthorizationFailed): {RECONNECT}",
+    "120": f"QuickBooks refused the connected user's access to the company (Authorization Failure): {RECONNECT}, "
+           "or check that the company's QuickBooks Online subscription is active",
+    "6190": "QuickBooks refused the request for the company's status (Invalid Company Status): check the company's "
+            "QuickBooks Online subscription (cancelled, expired or suspended companies are read-only), "
+            f"then {RECONNECT} if needed",
+}
+
+
+def company_refusal(body: object, status: int | None = None, where: str = "") -> QuickBooksCompanyRefused | None:
+    """The run-stopping error of a company-wide fault (any of its errors), None for any other answer."""
+    for e in fault_errors(body)[1]:
+        code = e["code"].lstrip("0")
+        if code in COMPANY_FAULTS:
+            said = e["message"] + (f": {e['detail']}" if e["detail"] and e["detail"] not in e["message"] else "")
+            head = f"{where}: " if where else ""
+            http = f"HTTP {status}, " if status else ""
+            return QuickBooksCompanyRefused(f"{head}{COMPANY_FAULTS[code]} ({http}QuickBooks error {code}: {said})")
+    return None
+
+
 def fault_errors(body: object) -> tuple[str, list[dict]]:
     """(fault type, errors) of a Fault body in either casing; ('', []) when the body holds no fault."""
     if not isinstance(body, dict):

@@ -79,7 +79,9 @@ class LateFees(Frozen):
 
 
 class Email(Frozen):
-    send_to: str | None = None  # null: the customer's billing email; or a fixed address (tests, a shared inbox)
+    # for an invoice without its own BillEmail (one with it is sent there): null, the customer's billing email;
+    # or a fixed address (tests, a shared inbox)
+    send_to: str | None = None
     max_invoices: int = Field(default=10, ge=1)  # invoices sent by one reminder
 
 

@@ -4,8 +4,9 @@ terms, and the history Relance wrote (its markers in Attachable notes), plus Qui
 fees counted as fees already charged.
 
 A first read is a full paged query; later reads of the same source go through Change Data Capture
-(`/cdc`, 30 days back at most, 1,000 objects per entity at most:
-https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture)
+(`/cdc`, 30 days back at most; "Server responses can handle a maximum of 1,000 objects", all entities together:
+https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture,
+https://blogs.intuit.com/2023/08/24/building-smarter-with-intuit-stay-in-sync-with-cdc/)
 and fall back to a full read when it cannot answer. The cursor of the next read is frozen before this
 one starts, so what changes during a read is read again next time. Each vendor entity becomes a
 canonical record in exactly one function.
@@ -32,7 +33,7 @@ log = logging.getLogger("relance.quickbooks")
 
 CDC_ENTITIES = ("Invoice", "Payment", "CreditMemo", "Customer", "Attachable", "Term")
 CDC_WINDOW = timedelta(days=29)  # Intuit keeps 30 days of changes; a day of margin for clocks and zones
-CDC_LIMIT = 1000  # a CDC answer holds at most 1,000 objects per entity: reaching it means some were cut
+CDC_LIMIT = 1000  # a CDC answer holds at most 1,000 objects in all (every entity counted): reaching it, some were cut
 LAG = timedelta(minutes=2)  # the cursor is set this long before the read starts (commits landing late)
 MARKER = f"[{PREFIX}"
 _FALSE = {"", "no", "false", "0", "n", "non"}
@@ -290,9 +291,8 @@ class Reader:
 
     def _incremental(self, snap: Snapshot) -> None:
         changes = self.client.cdc(list(CDC_ENTITIES), snap.cursor)
-        full = [e for e, rows in changes.items() if len(rows) >= CDC_LIMIT]
-        if full:
-            raise _TooMany(f"{', '.join(full)} reached {CDC_LIMIT} changes")
+        if (total := sum(len(rows) for rows in changes.values())) >= CDC_LIMIT:
+            raise _TooMany(f"the answer holds {total} changed objects, the {CDC_LIMIT} a CDC response holds at most")
         self._links(snap, changes.get("Invoice", []))
         for entity, rows in changes.items():
             snap.put(entity, rows)

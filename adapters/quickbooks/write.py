@@ -155,15 +155,32 @@ class Writer:
         return f"{head}: {text.subject}"
 
     def _send(self, op: Operation) -> str:
+        """Email each invoice where QuickBooks would: its own BillEmail when it has one, with no `sendTo` at all,
+        since "The Invoice.BillEmail.Address parameter is updated to the address specified with the value of the
+        sendTo query parameter, if specified" ("Send an invoice" on
+        https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice): a sendTo would
+        replace an invoice-specific accounts-payable address for good. Only an invoice without one goes to the
+        configured `email.send_to`, else the customer's PrimaryEmailAddr (and gets that as its BillEmail)."""
         invoices = list(dict.fromkeys(i.invoice_id for i in op.items)) or [op.target_id]
-        to = self.mapping.email.send_to or self._billing_email(op.customer_id)
-        sent = []
+        fallback: list[str | None] = []  # read once, when an invoice first needs it
+        sent, to_all = [], []
         for invoice_id in invoices[:self.mapping.email.max_invoices]:
+            to = own = self._invoice_email(invoice_id)
+            if not own:
+                if not fallback:
+                    fallback.append(self.mapping.email.send_to or self._billing_email(op.customer_id))
+                to = fallback[0]
             # One requestid per (operation, invoice): a re-run replays the send instead of emailing again.
-            self.client.send_invoice(invoice_id, to, requestid=request_id(op.key, "send", invoice_id))
+            self.client.send_invoice(invoice_id, None if own else to, requestid=request_id(op.key, "send", invoice_id))
             sent.append(invoice_id)
+            if to and to not in to_all:
+                to_all.append(to)
         numbers = ", ".join(i.number for i in op.items if i.invoice_id in sent) or ", ".join(sent)
-        return f"QuickBooks emailed invoice(s) {numbers}" + (f" to {to}" if to else "")
+        return f"QuickBooks emailed invoice(s) {numbers}" + (f" to {', '.join(to_all)}" if to_all else "")
+
+    def _invoice_email(self, invoice_id: str) -> str | None:
+        row = self.client.read("Invoice", invoice_id)
+        return ((row.get("BillEmail") or {}).get("Address") or "").strip() or None
 
     def _billing_email(self, customer_id: str) -> str | None:
         row = self.client.read("Customer", customer_id)

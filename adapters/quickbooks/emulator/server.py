@@ -38,6 +38,9 @@ from adapters.quickbooks.emulator.query import QueryError, parse, run
 from adapters.quickbooks.emulator.store import ENTITIES, NAME_LISTS, Fault, Store
 
 _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
+# "The maximum number of objects that can be returned in a response is 1000" (Intuit's developer blog,
+# https://blogs.intuit.com/2023/08/24/building-smarter-with-intuit-stay-in-sync-with-cdc/; "Server responses can
+# handle a maximum of 1,000 objects" on the CDC page): one cap for the whole answer, not one per entity
 CDC_MAX = 1000
 LINK_MINOR_VERSION = 36  # Invoice.InvoiceLink: "Minor version: 36"
 DEFAULT_MINOR_VERSION = 75  # what Intuit serves without the parameter since 2025-08-01
@@ -327,7 +330,7 @@ class QuickBooksEmulator:
         if self.clock() - since > timedelta(days=30):
             raise Fault(400, "2010", "Request has invalid or unsupported property",
                         "changedSince must be within the last 30 days")
-        blocks = []
+        blocks, room = [], CDC_MAX  # filled in the order the entities were asked for until the answer is full
         with self.store.lock:
             for name in params.get("entities", "").split(","):
                 entity = _entity(name.strip())
@@ -336,7 +339,8 @@ class QuickBooksEmulator:
                 rows += [{"domain": "QBO", "status": "Deleted", "Id": i,
                           "MetaData": {"LastUpdatedTime": t.isoformat(timespec="seconds")}}
                          for e, i, t in self.store.deleted if e == entity and t >= since]
-                rows = rows[:CDC_MAX]
+                rows = rows[:room]
+                room -= len(rows)
                 block: dict = {"startPosition": 1, "maxResults": len(rows)}
                 if rows:
                     block[entity] = rows

@@ -145,8 +145,10 @@ class Store:
             if not to:
                 raise Fault(400, "6000", "A business validation error has occurred while processing your request",
                             "Business Validation Error: Missing email address on the invoice", element="BillEmail")
-            if send_to:
-                inv["BillEmail"] = {"Address": send_to}
+            if send_to:  # "The Invoice.BillEmail.Address parameter is updated to the address specified with the
+                # value of the sendTo query parameter, if specified" ("Send an invoice" on
+                # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice)
+                inv["BillEmail"] = {**(inv.get("BillEmail") or {}), "Address": send_to}
             inv["EmailStatus"] = "EmailSent"
             inv["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": self.now()}
             inv["SyncToken"] = str(int(inv["SyncToken"]) + 1)
