@@ -11,7 +11,7 @@ from connector.plan import make_plan
 from connector.policy import Level, load_policy
 from connector.reconcile import reconcile
 from connector.reports.worklist import worklist
-from tests.builders import action, customer, ledger, receivable
+from tests.builders import customer, ledger, receivable
 
 FR = load_policy("fr-b2b")
 AS_OF = date(2026, 6, 16)
