@@ -41,3 +41,14 @@ def emu(qbo):
     if qbo.emulator is None:
         pytest.skip("needs the emulator (injects faults or reads its internals)")
     return qbo.emulator
+
+
+@pytest.fixture
+def source(qbo, emu):
+    """A source on the emulated company, set up by `init`, its retries a hundredth of a second apart (the contract
+    suite, which also runs against a sandbox, has its own)."""
+    src = qbo.source()
+    src.client.backoff = 0.01
+    src.init()
+    yield src
+    src.close()

@@ -6,23 +6,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from connector.policy import load_policy
 from connector.runner import run
 from tests.adapters.quickbooks.qbo_books import Books, Scoped
 
 A = date(2026, 3, 2)
 POLICY = load_policy("fr-b2b").model_copy(update={"approve_all_until": date(2099, 12, 31)})
-
-
-@pytest.fixture
-def source(qbo, emu):
-    src = qbo.source()
-    src.client.backoff = 0.01
-    src.init()
-    yield src
-    src.close()
 
 
 def test_a_request_note_waits_an_approval_note_lets_it_go_once_and_a_refusal_passes_the_level(source):

@@ -22,15 +22,6 @@ from tests.adapters.quickbooks.qbo_books import Books, Scoped, new_emulator
 A = date(2026, 3, 2)
 
 
-@pytest.fixture
-def source(qbo, emu):
-    src = qbo.source()
-    src.client.backoff = 0.01
-    src.init()
-    yield src
-    src.close()
-
-
 def _queries(emu, entity: str) -> list[str]:
     return [r["params"]["query"] for r in emu.requests if r["path"].endswith("/query")
             and f"from {entity}" in r["params"].get("query", "")]

@@ -23,15 +23,6 @@ A = date(2026, 3, 2)
 BASE = "https://sandbox-quickbooks.api.intuit.com/v3/company/123"
 
 
-@pytest.fixture
-def source(qbo, emu):
-    src = qbo.source()
-    src.client.backoff = 0.01
-    src.init()
-    yield src
-    src.close()
-
-
 # -- 1. CDC: 1,000 objects per answer ----------------------------------------------------------------------------
 def test_given_600_invoices_and_400_payments_changed_when_fetched_then_a_full_read_answers(source, emu):
     b = Books(source.client)

@@ -30,15 +30,6 @@ LINK = re.compile(r"https://connect\.intuit\.com/portal/app/CommerceNetwork/view
                   r"\?locale=en_US&cta=v3invoicelink")
 
 
-@pytest.fixture
-def source(qbo, emu):
-    src = qbo.source()
-    src.client.backoff = 0.01
-    src.init()
-    yield src
-    src.close()
-
-
 def _invoice_queries(emu) -> list[dict]:
     return [r["params"] for r in emu.requests
             if r["path"].endswith("/query") and "from Invoice" in r["params"].get("query", "")]
