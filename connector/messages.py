@@ -24,6 +24,22 @@ def reader(op: Operation) -> str:
     return channels.CHANNELS[op.channel].reader if op.channel else "staff"
 
 
+def signer(op: Operation, companies: list[Letterhead]) -> Letterhead:
+    """The company of the operation's items, which signs it (the first company when the items name none)."""
+    by_id = {c.id: c for c in companies}
+    return by_id.get(op.company_id) or (companies[0] if companies else Letterhead(name=""))
+
+
+def recipient(op: Operation) -> str:
+    """Where the operation goes, in words: the e-mail address, the postal address, or whose task it is."""
+    info = channels.CHANNELS[op.channel]
+    if info.sent:
+        return op.email or "no e-mail on file"
+    if info.letter:
+        return " / ".join((op.customer_name, *op.address))
+    return f"a task for {'user ' + op.collector if op.collector else 'the follow-up team'}"
+
+
 def language(op: Operation, sender: Letterhead) -> str:
     """The customer's language for what the customer reads; the company's for its own people."""
     if reader(op) == "customer":
@@ -132,7 +148,7 @@ def render(op: Operation, sender: Letterhead | str, library: Library | None = No
         "numbers": ", ".join(i.number for i in op.items[:5]) + (" …" if len(op.items) > 5 else ""),
         "items": "\n".join(table.lines) if table else "\n".join(
             f"- {ln.description}: {locales.money(ln.amount, ln.currency, lang)}" for ln in op.lines),
-        "total": _totals(op, lang), "as_of": locales.day(op.as_of, lang), "pay_by": pay_by,
+        "total": table.total[-1] if table else _totals(op, lang), "as_of": locales.day(op.as_of, lang), "pay_by": pay_by,
         "deadline": locales.day(op.deadline, lang) if op.deadline else "", "level": op.level_name or "",
         "salutation": fill(phrase(ph, "salutation_named"), {"contact": op.contact}, where) if named
                       else phrase(ph, "salutation"),

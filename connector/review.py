@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from connector.errors import RelanceError
 from connector.keys import search_token
 from connector.letters import letter_pdf
-from connector.messages import render
-from connector.models import Letterhead, Operation
+from connector.messages import render, signer
+from connector.models import Operation
 from connector.money import fmt
 from connector.protocol import Source
 from connector.runner import RunResult, plan_ledger
@@ -45,6 +45,7 @@ class Review:
     tenants: list[Tenant]
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     notes: list[str] = field(default_factory=list)  # what the last decisions wrote, shown once
+    shown: dict[str, RunResult] = field(default_factory=dict)  # the plan each tenant's page shows: its letters' PDFs
 
     def plan(self, t: Tenant) -> tuple[RunResult, dict[str, str]]:
         """Today's plan, with every pending approval planned again as a request (so it can be decided here),
@@ -100,10 +101,10 @@ class Review:
         _, _, name, key = path.split("/", 3)
         tenant = next((t for t in self.tenants if t.name == name), None)
         if tenant is not None:
-            result, _ = self.plan(tenant)
+            result = self.shown.get(name) or self.plan(tenant)[0]  # the letter of the page read, not a new read
             for op in result.plan.operations:
                 if op.key == key.removesuffix(".pdf") and op.channel:
-                    sender = _sender(op, result.companies)
+                    sender = signer(op, result.companies)
                     pdf = letter_pdf(render(op, sender, tenant.library), op, sender, f"Relance {search_token(op.of or op.key)}")
                     return _send(start_response, "200 OK", "application/pdf", pdf)
         return _send(start_response, "404 Not Found", "text/plain", b"no such letter in today's plan")
@@ -116,6 +117,7 @@ class Review:
             self.notes = []
         for t in self.tenants:
             result, states = self.plan(t)
+            self.shown[t.name] = result
             parts.append(f"<h1>{html.escape(t.name)} — plan as of {t.as_of.isoformat()}</h1>")
             by_customer: dict[tuple[str, str], list[Operation]] = defaultdict(list)
             for op in result.plan.operations:
@@ -137,7 +139,7 @@ class Review:
                 op.kind, "will be sent")
             body = ""
             if op.channel and op.kind in ("action", "approval"):
-                sender = _sender(op, result.companies)
+                sender = signer(op, result.companies)
                 text = render(op, sender, t.library)
                 letter = (f' · <a href="/letter/{html.escape(t.name)}/{op.key}.pdf">letter (PDF)</a>'
                           if op.channel in ("letter", "registered_letter") else "")
@@ -158,11 +160,6 @@ class Review:
         return (f'<form method=post action=/decide><input type=hidden name=token value="{self.token}">'
                 f'<input type=hidden name=tenant value="{html.escape(t.name)}">'
                 f'<input type=hidden name=decision value={decision}>{hidden}<button>{label}</button></form>')
-
-
-def _sender(op: Operation, companies: list[Letterhead]) -> Letterhead:
-    by_id = {c.id: c for c in companies}
-    return by_id.get(op.company_id) or (companies[0] if companies else Letterhead(name=""))
 
 
 def _send(start_response: Callable, status: str, kind: str, body: bytes) -> Iterable[bytes]:

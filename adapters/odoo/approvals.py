@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 
 from adapters.odoo.client import OdooClient
+from connector.keys import PREFIX
 
-_TOKEN = re.compile(r"relance:([0-9a-f]{32})")
+_TOKEN = re.compile(re.escape(PREFIX) + r"([0-9a-f]{32})")  # the token search_token() writes into the note
 
 
 def read_approvals(client: OdooClient, type_id: int | None) -> dict[str, str]:
@@ -17,12 +18,12 @@ def read_approvals(client: OdooClient, type_id: int | None) -> dict[str, str]:
     if not type_id:
         return {}
     out: dict[str, str] = {}
-    done = client.search_read_all("mail.message", [("mail_activity_type_id", "=", type_id), ("body", "ilike", "relance:")],
+    done = client.search_read_all("mail.message", [("mail_activity_type_id", "=", type_id), ("body", "ilike", PREFIX)],
                                   ["body"], page=2000)
     for row in done:
         for key in _TOKEN.findall(str(row.get("body") or "")):
             out[key] = "approved"
-    pending = client.search_read_all("mail.activity", [("activity_type_id", "=", type_id), ("note", "ilike", "relance:")],
+    pending = client.search_read_all("mail.activity", [("activity_type_id", "=", type_id), ("note", "ilike", PREFIX)],
                                      ["note"], page=2000)
     for row in pending:
         for key in _TOKEN.findall(str(row.get("note") or "")):

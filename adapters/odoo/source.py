@@ -14,7 +14,6 @@ from adapters.odoo.read import build_ledger, read_rates, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
-from connector.keys import search_token
 from connector.models import Ledger, Operation
 from connector.protocol import CheckRow, Source
 from connector.templates import Library
@@ -71,10 +70,7 @@ class OdooSource(Source):
         """The approval activity marked done (what Odoo's Mark as Done does) or cancelled (deleted), after making
         sure it was written."""
         self.apply(op)
-        found = self.client.call("mail.activity", "search_read", domain=[
-            ("res_model", "=", "res.partner"), ("res_id", "=", int(op.customer_id)),
-            ("note", "ilike", search_token(op.key))], fields=["id"])
-        ids = [int(a["id"]) for a in found]
+        ids = self._writer.open_approval(op.customer_id, op.key)
         if not ids:
             return f"level {op.level} ({op.level_name}): already decided"
         if approve:

@@ -21,7 +21,7 @@ from connector import channels
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, render, search_token
 from connector.letters import letter_pdf
-from connector.messages import render as render_text
+from connector.messages import recipient, render as render_text
 from connector.models import Letterhead, Operation
 from connector.money import fmt
 from connector.templates import Library, Rendered
@@ -67,8 +67,7 @@ class Writer(Holds):
         return "res.partner", _id(op.customer_id, "customer")
 
     def _action(self, op: Operation, target: tuple[str, int]) -> str:
-        company = self._company(op)
-        sender = company.letterhead or Letterhead(name=company.name)
+        sender = self._signer(op)
         if channels.CHANNELS[op.channel].reader == "customer" and self.mapping.email.portal_links:
             op = self._with_portal_links(op)
         text = render_text(op, sender, self.library)
@@ -99,30 +98,30 @@ class Writer(Holds):
     def _approval(self, op: Operation, target: tuple[str, int]) -> str:
         """The activity "Relance: to approve" on the customer, for its collector: the message exactly as it will be
         sent (recipient, subject, body, the letter it attaches, amounts). Done approves it; cancelled refuses it."""
-        company = self._company(op)
-        sender = company.letterhead or Letterhead(name=company.name)
-        text = render_text(op, sender, self.library)
+        text = render_text(op, self._signer(op), self.library)
         info = channels.CHANNELS[op.channel]
-        to = (op.email or "no e-mail on file") if info.sent else " / ".join((op.customer_name, *op.address)) \
-            if info.letter else f"a task for {'user ' + op.collector if op.collector else 'the follow-up team'}"
         attached = f"<li>Attached: the letter as PDF{' with the statement of account' if op.statement else ''}</li>" \
             if info.letter else ""
         note = (f"<p><b>To approve:</b> level {op.level} ({html.escape(op.level_name or '')}), "
                 f"{html.escape(op.channel.replace('_', ' '))}, {html.escape(fmt(op.amount, op.currency))}</p>"
-                f"<ul><li>To: {html.escape(to)}</li><li>Subject: {html.escape(text.subject)}</li>{attached}</ul>"
+                f"<ul><li>To: {html.escape(recipient(op))}</li><li>Subject: {html.escape(text.subject)}</li>{attached}</ul>"
                 f"<hr/>{text.html}<hr/><p>Mark this activity done to send it; cancel it to skip this level.</p>")
         ref = self.mapping.activities.get("approval")
         self._ensure_activity(op, target, search_token(op.key), f"Relance: to approve — {text.subject}", note, ref)
         return f"Approval asked for level {op.level} ({op.level_name}), {op.channel}: {text.subject}"
 
+    def open_approval(self, customer_id: str, key: str) -> list[int]:
+        """The ids of the customer's approval activity for `key` still waiting for a decision."""
+        found = self.client.call("mail.activity", "search_read", domain=[
+            ("res_model", "=", "res.partner"), ("res_id", "=", _id(customer_id, "customer")),
+            ("note", "ilike", search_token(key))], fields=["id"])
+        return [int(a["id"]) for a in found]
+
     def _withdraw(self, op: Operation) -> str:
         """The pending approval taken back (its activity deleted), the situation having changed."""
-        token = search_token(op.of or "")
-        found = self.client.call("mail.activity", "search_read", domain=[
-            ("res_model", "=", "res.partner"), ("res_id", "=", _id(op.customer_id, "customer")),
-            ("note", "ilike", token)], fields=["id"])
-        if found:
-            self.client.call("mail.activity", "unlink", ids=[int(a["id"]) for a in found])
+        ids = self.open_approval(op.customer_id, op.of or "")
+        if ids:
+            self.client.call("mail.activity", "unlink", ids=ids)
         return f"Approval withdrawn ({op.of}): {op.reason}"
 
     def _ensure_activity(self, op: Operation, target: tuple[str, int], token: str, summary: str, note: str,
@@ -252,6 +251,10 @@ class Writer(Holds):
         lines = self._penalty_values(op, token, late)["invoice_line_ids"]
         self.client.call("account.move", "write", ids=[move_id], vals={"invoice_line_ids": [(5, 0, 0), *lines]},
                          context=self._context(op))
+
+    def _signer(self, op: Operation) -> Letterhead:
+        company = self._company(op)
+        return company.letterhead or Letterhead(name=company.name)
 
     def _company(self, op: Operation) -> Company:
         """The company of the operation's items, which writes, signs and books it (the tenant's first when the

@@ -10,23 +10,16 @@ from connector import channels
 from connector.errors import ConfigError
 from connector.keys import search_token
 from connector.letters import letter_pdf
-from connector.messages import reader, render
-from connector.models import Letterhead, Operation
+from connector.messages import reader, recipient, render, signer
+from connector.models import Operation
 from connector.runner import RunResult
 
 
-def _sender(op: Operation, companies: list[Letterhead]) -> Letterhead:
-    by_id = {c.id: c for c in companies}
-    return by_id.get(op.company_id) or (companies[0] if companies else Letterhead(name=""))
-
-
 def _recipient(op: Operation) -> str:
-    info = channels.CHANNELS[op.channel]
-    if info.sent:
-        return f"{op.customer_name} <{op.email or 'no e-mail on file'}>"
-    if info.letter:
-        return " / ".join((op.customer_name, *op.address)) or op.customer_name
-    return f"task for {'user ' + op.collector if op.collector else 'the follow-up team'} ({op.customer_name})"
+    to = recipient(op)
+    if channels.CHANNELS[op.channel].sent:
+        return f"{op.customer_name} <{to}>"
+    return to if channels.CHANNELS[op.channel].letter else f"{to} ({op.customer_name})"
 
 
 def message_lines(result: RunResult, tenant, customer: str | None = None, folder: str | None = None) -> list[str]:
@@ -35,7 +28,7 @@ def message_lines(result: RunResult, tenant, customer: str | None = None, folder
     for op in result.plan.operations:
         if op.kind != "action" or not op.channel or (customer and op.customer_id != customer):
             continue
-        sender = _sender(op, result.companies)
+        sender = signer(op, result.companies)
         out.append(f"--- {op.customer_name} (customer {op.customer_id}), level {op.level} {op.level_name}, {op.channel}")
         out.append(f"To: {_recipient(op)}")
         try:

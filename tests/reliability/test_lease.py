@@ -28,6 +28,7 @@ from connector.keys import parse
 from connector.lease import Lease, LeaseBusy
 from connector.policy import load_policy
 from connector.runner import run
+from tests.reliability.crash_odoo import without_token
 
 AS_OF = date(2026, 3, 10)
 SECRET = "lease-test-api-key-5b1e"
@@ -66,7 +67,7 @@ def books(emu: OdooEmulator) -> dict[str, Counter]:
         # a letter's task quotes its text, portal links included: each emulator has its own port, and each run
         # draws the invoices' access tokens afresh
         note = re.sub(r"https?://[^/\s]+/my/", "/my/", str(act.get("note") or act.get("summary")))
-        out["activities"][re.sub(r"access_token=[0-9a-f-]{36}", "access_token=*", note)] += 1
+        out["activities"][without_token(note)] += 1
     for att in data.get("ir.attachment", {}).values():
         if not str(att.get("name", "")).startswith("relance.lease"):
             out["attachments"][str(att.get("name"))] += 1
