@@ -101,6 +101,8 @@ class Receivable:
     open_amount: Decimal
     currency: Currency
     disputed: bool = False
+    dispute_reason: str | None = None  # what the collector or the customer gave (a note, a custom field's value)
+    disputed_on: Date | None = None  # since when, where the source system dates it
     settlements: tuple[Settlement, ...] = ()
     company_id: str | None = None
     is_penalty: bool = False
