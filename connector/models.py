@@ -132,12 +132,18 @@ class Receivable:
 
 
 class Credit(Frozen):
-    """An unapplied credit of the customer (unreconciled credit note or payment)."""
+    """An unapplied credit of the customer (unreconciled credit note or payment): `amount` is what is unapplied
+    now; `settlements` are its applications, dated, so that what was unapplied on a past day can be rebuilt."""
 
     customer_id: str
     amount: Decimal
     currency: Currency
     ref: str | None = None
+    id: str | None = None  # the source's record (Odoo's move line, "CreditMemo 12"): `relance report --check-ledger`
+    date: Date | None = None  # the document's date: a replay of an earlier day leaves it out
+    due_date: Date | None = None  # where an aged balance puts it (Odoo: the line's maturity); default its date
+    company_id: str | None = None
+    settlements: tuple[Settlement, ...] = ()
 
 
 class Instalment(Frozen):

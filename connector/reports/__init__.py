@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from connector.asof import ledger_as_of
 from connector.errors import ConfigError
 from connector.models import Ledger
 from connector.plan import Plan
@@ -64,15 +65,16 @@ def build(tenant: str, ledger: Ledger, rec: Reconciliation, plan: Plan, currency
           options: Options = Options()) -> Report:
     as_of = rec.as_of
     start, end = period(options, as_of)
+    ledger = ledger_as_of(ledger, as_of)  # what `plan_ledger` reconciled: the books as they were that day
     rows = aging.aged_balance(rec)
-    items = ledger.receivables
+    items, credits = ledger.receivables, ledger.credits
     notes = []
     if ledger.rejected:
         notes.append(f"{len(ledger.rejected)} source record(s) could not be read and are left out")
     return Report(
         tenant=tenant, as_of=as_of, currency=currency, aging=rows, aging_totals=aging.totals(rows),
-        dso=metrics.dso_all(items, as_of), dso_trend=metrics.dso_trend(items, as_of), period=(start, end),
-        cei=metrics.cei_all(items, start, end), days_late=metrics.days_late_12m(items, ledger.customers, as_of),
+        dso=metrics.dso_all(items, as_of, credits), dso_trend=metrics.dso_trend(items, as_of, credits=credits),
+        period=(start, end), cei=metrics.cei_all(items, start, end, credits), days_late=metrics.days_late_12m(items, ledger.customers, as_of),
         reminders=metrics.reminder_effect(items, ledger.history, as_of),
         cost=cost.cost(items, ledger.history, plan.operations, as_of, rate=options.financing_rate,
                        admin_cost=options.admin_cost, currency=currency),

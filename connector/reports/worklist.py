@@ -12,6 +12,10 @@ shrunk towards the same share over all customers of the ledger (a Beta prior wor
   p = (u + K·p0) / (n + K),   p0 = (U + 1) / (N + 2)
 where u of n items of the customer, and U of N items of the whole ledger, stayed unpaid. A customer
 with no such history gets p0; one with a long record gets close to its own share.
+
+The amount is the aged balance's: the overdue items less the customer's unapplied credits in that currency
+(a customer whose credits cover its overdue balance is held by the reconciliation and not listed); the
+expected value is scaled down alike.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class WorkItem:
     reason: str
     rank: int = 0
     receivable_ids: list[str] = field(default_factory=list)
+    credits: Decimal = ZERO  # the unapplied credits netted from the overdue items' total
 
 
 def odds_table(ledger: Ledger, as_of: date) -> tuple[dict[tuple[str, int], Odds], dict[int, Odds]]:
@@ -127,6 +132,9 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
     skips: dict[str, list[Skip]] = defaultdict(list)
     for s in plan.skipped:
         skips[s.customer_id].append(s)
+    held: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for c in rec.credits:
+        held[(c.customer_id, c.currency)] += c.amount
     out: list[WorkItem] = []
     for acc in rec.accounts:
         groups: dict[str, list[Position]] = defaultdict(list)
@@ -142,7 +150,12 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                     own = Odds(own.seen - 1, own.unpaid - 1)
                 expected += p.receivable.open_amount * p_unpaid(own, overall[b])
                 seen, unpaid = seen + own.seen, unpaid + own.unpaid
-            total = sum((p.receivable.open_amount for p in items), ZERO)
+            gross = sum((p.receivable.open_amount for p in items), ZERO)
+            credit = min(held.get((acc.customer.id, cur), ZERO), gross)
+            total = gross - credit
+            if total <= 0:
+                continue
+            expected = expected * total / gross
             near = [p.limitation_date for p in items if p.near_limitation]
             action, channel, reason = _next_step(acc, items, ops.get(acc.customer.id, []),
                                                  skips.get(acc.customer.id, []), rec.as_of)
@@ -154,7 +167,7 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                 history=f"{unpaid} of {seen} stayed unpaid" if seen else "no history: ledger-wide rate",
                 oldest_days_late=items[0].days_late, items=[p.receivable.number for p in items],
                 near_limitation=min(near) if near else None, action=action, channel=channel, reason=reason,
-                receivable_ids=[p.receivable.id for p in items]))
+                receivable_ids=[p.receivable.id for p in items], credits=round_money(credit, cur)))
     out.sort(key=lambda w: (not w.action.startswith("approve:"), w.currency != currency, w.currency, w.near_limitation is None,
                             w.near_limitation or date.max, -w.expected, w.customer, w.customer_id))
     for i, w in enumerate(out, 1):
