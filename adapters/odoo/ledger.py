@@ -20,6 +20,7 @@ from datetime import date
 from adapters.odoo.client import OdooClient
 from adapters.odoo.mapping import OdooMapping
 from adapters.odoo.read import chunks, m2o_id, m2o_name, money, read_by_ids
+from connector.money import round_money
 from connector.protocol import OpenItem
 
 LINE_FIELDS = ["move_id", "company_id", "currency_id", "amount_residual", "amount_residual_currency"]
@@ -53,6 +54,7 @@ def open_items(client: OdooClient, mapping: OdooMapping, as_of: date, page: int 
             field = ("debit_amount_currency" if sign > 0 else "credit_amount_currency") if foreign else "amount"
             amount += sign * money(p[field])
         if amount != 0:
-            out.append(OpenItem(key=str(lid), record=f"account.move.line {lid}", currency=currency, amount=amount,
+            out.append(OpenItem(key=str(lid), record=f"account.move.line {lid}", currency=currency,
+                                amount=round_money(amount, currency),
                                 company_id=str(m2o_id(ln["company_id"]) or ""), label=m2o_name(ln["move_id"]) or ""))
     return out

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from adapters.quickbooks.client import QuickBooksClient, money, qbo_date, quote, ref
+from connector.money import round_money
 from connector.protocol import OpenItem
 
 
@@ -63,8 +64,9 @@ def open_items(client: QuickBooksClient, as_of: date, page: int = 1000) -> list[
         inv = everyone.get(iid)
         amount = (money(inv.get("Balance")) if inv else Decimal(0)) + back.get(f"Invoice {iid}", Decimal(0))
         if amount:
-            out.append(OpenItem(key=iid, record=f"Invoice {iid}", company_id="", amount=amount,
-                                currency=ref((inv or {}).get("CurrencyRef")) or home_currency,
+            currency = ref((inv or {}).get("CurrencyRef")) or home_currency
+            out.append(OpenItem(key=iid, record=f"Invoice {iid}", company_id="", amount=round_money(amount, currency),
+                                currency=currency,
                                 label=str((inv or {}).get("DocNumber") or iid)))
     for entity, rows, field in (("CreditMemo", memos.values(), "RemainingCredit"),
                                 ("Payment", [p for p in payments if (qbo_date(p.get("TxnDate")) or as_of) <= as_of],
@@ -73,7 +75,8 @@ def open_items(client: QuickBooksClient, as_of: date, page: int = 1000) -> list[
             key = f"{entity} {row.get('Id')}"
             amount = money(row.get(field)) + back.get(key, Decimal(0))
             if amount:
-                out.append(OpenItem(key=key, record=key, company_id="", amount=-amount,
-                                    currency=ref(row.get("CurrencyRef")) or home_currency,
+                currency = ref(row.get("CurrencyRef")) or home_currency
+                out.append(OpenItem(key=key, record=key, company_id="", amount=round_money(-amount, currency),
+                                    currency=currency,
                                     label=f"{entity} {row.get('DocNumber') or row.get('PaymentRefNum') or row.get('Id')}"))
     return out

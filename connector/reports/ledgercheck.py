@@ -36,6 +36,7 @@ class Total:
 @dataclass(frozen=True)
 class Difference:
     key: str
+    record: str  # as the system names it ("account.move.line 12", "CreditMemo 4")
     label: str
     company_id: str
     currency: str
@@ -86,7 +87,7 @@ def compare(rec: Reconciliation, system: list[OpenItem], rejected: list[Rejectio
         if a and b and (got, a.currency, a.company_id) == (want, b.currency, b.company_id):
             continue
         item = b or a
-        diffs.append(Difference(key=key, label=item.label, company_id=item.company_id, currency=item.currency,
+        diffs.append(Difference(key=key, record=item.record, label=item.label, company_id=item.company_id, currency=item.currency,
                                 report=got, system=want, why=_why(a, b, rejected)))
     return LedgerCheck(as_of=rec.as_of, totals=totals, differences=diffs)
 
@@ -115,7 +116,7 @@ def lines(check: LedgerCheck, system: str, companies: dict[str, str], verbose: i
                  ["company", "cur", "report", system, "difference"], {2, 3, 4})
     if check.differences and verbose:
         out.append(f"  {len(check.differences)} item(s) differ:")
-        out += table([[d.label, d.key, company(d.company_id), d.currency, amount(d.report, d.currency),
+        out += table([[d.label, d.record, company(d.company_id), d.currency, amount(d.report, d.currency),
                        amount(d.system, d.currency), d.why] for d in check.differences],
                      ["document", "record", "company", "cur", "report", system, "why"], {4, 5}, indent="    ")
     elif check.differences:
