@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from connector.models import Ledger, Operation, Skip
-from connector.money import round_money
+from connector.money import fmt, round_money
 from connector.plan import Plan
 from connector.reconcile import OVERDUE, Account, Position, Reconciliation
 
@@ -166,7 +166,8 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                 p_unpaid=(expected / total).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP),
                 history=f"{unpaid} of {seen} stayed unpaid" if seen else "no history: ledger-wide rate",
                 oldest_days_late=items[0].days_late, items=[p.receivable.number for p in items],
-                near_limitation=min(near) if near else None, action=action, channel=channel, reason=reason,
+                near_limitation=min(near) if near else None, action=action, channel=channel,
+                reason=reason + (f"; overdue {fmt(gross, cur)} less {fmt(credit, cur)} of unapplied credits" if credit else ""),
                 receivable_ids=[p.receivable.id for p in items], credits=round_money(credit, cur)))
     out.sort(key=lambda w: (not w.action.startswith("approve:"), w.currency != currency, w.currency, w.near_limitation is None,
                             w.near_limitation or date.max, -w.expected, w.customer, w.customer_id))
