@@ -142,7 +142,7 @@ class Credit(Frozen):
 
 class Instalment(Frozen):
     due_date: Date
-    amount: Decimal
+    amount: Decimal | None  # None: everything the plan covers, paid in full by the date
 
 
 class PaymentPlan(Frozen):
@@ -152,8 +152,19 @@ class PaymentPlan(Frozen):
     agreed_on: Date
     currency: Currency
     instalments: tuple[Instalment, ...]
-    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer
-    ref: str | None = None
+    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer issued by `agreed_on`
+    ref: str | None = None  # where it is recorded, in the source's words ("promise on INV/2026/00012")
+    error: str | None = None  # a promise that cannot be read: what it covers is held, and the plan says why
+
+
+@output
+class MissedPromise:
+    """The instalment of a promise or plan that was not met: the next message says so."""
+
+    agreed_on: Date
+    due_date: Date
+    amount: Decimal | None  # None: the whole balance was promised
+    currency: Currency
 
 
 @record
@@ -227,6 +238,7 @@ class Notice:
     indemnity_each: Decimal | None = None
     indemnity_currency: Currency | None = None
     next_steps: tuple[str, ...] = ()  # consequences announced: penalties, formal_notice, credit_hold, agency, court
+    promise_missed: MissedPromise | None = None  # the first message after a missed promise recalls it
 
 
 class Letterhead(Frozen):
