@@ -282,6 +282,21 @@ class PenaltyLine:
 
 
 @output
+class DossierEntry:
+    """One dated line of the history an agency receives: an action or a penalty, read back from its marker."""
+
+    date: Date
+    kind: Literal["action", "penalty", "approved", "refused"]
+    level: int | None = None
+    level_name: str | None = None
+    channel: Channel | None = None
+    penalty: PenaltyKind | None = None
+    amount: Decimal | None = None
+    currency: Currency | None = None
+    ref: str | None = None  # where it is in the source system (mail.message 812, Invoice 1043)
+
+
+@output
 class Operation:
     """One write to make in the source system, with the key that makes it idempotent."""
 
@@ -315,6 +330,8 @@ class Operation:
     address: tuple[str, ...] = ()
     notice: Notice | None = None  # customer-facing actions: deadline, penalties to date, consequences
     statement: tuple[Item, ...] = ()  # a formal notice's statement of account: every open item of the customer
+    dossier: tuple[DossierEntry, ...] = ()  # the agency hand-off: the dated history of every action and penalty
+    agency_email: str | None = None  # where the hand-off sends the dossier, when the policy names the agency
     of: str | None = None  # approval: the action's key; withdraw: the approval's key
 
     def history(self) -> tuple[HistoryEntry, ...]:
@@ -325,13 +342,9 @@ class Operation:
                                  receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
                                  channel=self.channel, of=self.of),)
         if self.kind == "action":
-            return (
-                HistoryEntry(
-                    key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
-                    receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
-                    channel=self.channel,
-                ),
-            )
+            return (HistoryEntry(key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
+                                 receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
+                                 channel=self.channel),)
         return tuple(
             HistoryEntry(
                 key=self.key, kind="penalty", date=self.as_of, customer_id=self.customer_id,

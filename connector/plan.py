@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from connector.calendar import quiet_reason
 from connector.keys import make_key
-from connector import approvals, channels, notices
+from connector import approvals, channels, dossier, notices
 from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
 from connector.policy import Escalation, Level, Policy
@@ -144,7 +144,10 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
                          "discount_date": r.discount_date, "discount_amount": r.discount_amount}
                         for p in members for r in (p.receivable,)),
             currency=currency, amount=amount, reason=reason, notice=notice, **recipient,
-            statement=notices.statement(acc, company) if notice and channel == "registered_letter" else (),
+            statement=notices.statement(acc, company) if (notice and channel == "registered_letter"
+                                                           or channel == "agency_handoff") else (),
+            dossier=dossier.entries(acc.history, levels) if channel == "agency_handoff" else (),
+            agency_email=policy.agency_email if channel == "agency_handoff" else None,
         ))
     return ops
 

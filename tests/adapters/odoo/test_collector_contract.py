@@ -119,3 +119,66 @@ def test_a_dispute_is_held_with_the_reason_of_its_note(source, fr):
     plan = _plan(source, partner, fr, TODAY)
     [skip] = plan.skipped
     assert skip.reason == f"held: disputed: marchandise livrée endommagée (since {TODAY})"
+
+
+def test_the_agency_dossier_is_attached_to_the_customer_and_sent_to_the_agency(source, fr):
+    import base64
+    import io
+    import zipfile
+
+    from decimal import Decimal
+
+    import pypdf
+
+    from connector import locales
+    from connector.policy import Escalation
+    from connector.templates import Library
+
+    b = Books(source.client)
+    partner = b.partner("Dossier Lefèvre", email=False, phone=False)
+    day = date(2026, 3, 2)
+    move, _ = b.invoice(partner, day - timedelta(days=90), "2400.00", due=day - timedelta(days=60))
+    number = source.client.call("account.move", "read", ids=[move], fields=["name"])[0]["name"]
+    # the PDF Odoo attaches to an invoice when it is sent or printed
+    source.client.call("ir.attachment", "create", vals_list=[{
+        "name": f"{number.replace('/', '_')}.pdf", "res_model": "account.move", "res_id": move, "type": "binary",
+        "mimetype": "application/pdf", "datas": base64.b64encode(b"%PDF-1.4 invoice copy").decode()}])
+    policy = fr.without_approvals().model_copy(update={"escalation": Escalation.JUMP,
+                                                        "agency_email": "dossiers@agence-recouvrement.example"})
+    letter = run(Scoped(source, [partner]), policy, day - timedelta(days=40), dry_run=False)  # level 4, the letter
+    assert letter.failed == [], [f.reason for f in letter.failed]
+    handoff = run(Scoped(source, [partner]), policy, day, dry_run=False)
+    assert handoff.failed == [], [f.reason for f in handoff.failed]
+    assert [o.level_name for o in handoff.plan.operations if o.kind == "action"] == ["agency"]
+
+    [att] = source.client.call("ir.attachment", "search_read", domain=[
+        ("res_model", "=", "res.partner"), ("res_id", "=", partner), ("mimetype", "=", "application/zip")],
+        fields=["id", "name", "datas"])
+    z = zipfile.ZipFile(io.BytesIO(base64.b64decode(att["datas"])))
+    names = z.namelist()
+    assert names[0] == "dossier.pdf" and names[-1] == "index.txt"
+    assert f"invoices/{number.replace('/', '_')}.pdf" in names and z.read(names[1]) == b"%PDF-1.4 invoice copy"
+    assert [n for n in names if n.startswith("letters/") and n.startswith("letters/letter-")], names
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(z.read("dossier.pdf"))).pages)
+    text = text.replace("\u202f", " ").replace("\xa0", " ")  # a PDF's text has plain spaces
+    lang = (handoff.companies[0].lang if handoff.companies else None) or "en_US"  # the agency reads the company's
+    words = Library().phrases(lang)["dossier"]
+    assert "Dossier Lefèvre" in text and number in text
+    assert locales.money(Decimal("2400"), "EUR", lang).replace("\u202f", " ").replace("\xa0", " ") in text
+    level = words["level"].replace("$level", "4").replace("$name", "letter")
+    assert f"{level} — {words['channels']['letter']}" in text  # the dated history, from the markers
+    index = z.read("index.txt").decode().splitlines()
+    assert index == names[:-1] or index == [n for n in names if n != "index.txt"]
+
+    [sent] = source.client.call("mail.message", "search_read", domain=[
+        ("model", "=", "res.partner"), ("res_id", "=", partner), ("attachment_ids", "in", [att["id"]])],
+        fields=["partner_ids", "subject"])
+    [agency] = source.client.call("res.partner", "search_read",
+                                  domain=[("email", "=", "dossiers@agence-recouvrement.example")], fields=["id"])
+    assert sent["partner_ids"] == [agency["id"]] and partner not in sent["partner_ids"]
+
+    again = run(Scoped(source, [partner]), policy, day, dry_run=False)
+    assert [o for o in again.plan.operations if o.kind == "action"] == []
+    assert len(source.client.call("ir.attachment", "search_read", domain=[
+        ("res_model", "=", "res.partner"), ("res_id", "=", partner), ("mimetype", "=", "application/zip")],
+        fields=["id"])) == 1
