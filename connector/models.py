@@ -9,31 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date as Date  # fields are named `date`: keep the type's name distinct
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
-from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic import field_validator, model_validator
 
-from connector.money import check_currency
-
-# A follow-up action's channel; what each needs and does is in connector/channels.py.
-Channel = Literal["call_task", "email", "letter", "registered_letter", "agency_handoff", "credit_hold", "hold_release",
-                  "note"]
-PenaltyKind = Literal["interest", "indemnity", "fee"]
-Currency = Annotated[str, AfterValidator(check_currency)]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# The records read by the million (customers, receivables, settlements, history) are validated,
-# frozen, slotted dataclasses: same checks as a model, a quarter of the memory (no per-record dict).
-record = pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
-# So are the planner's outputs, keyword-only: a plan holds tens of thousands of operations, and as models
-# each carried a __dict__ and a set of its fields set (about 3.8 kB an operation, 300 MB for a million
-# receivables, most of it memory the planner touched for the first time).
-output = pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
+from connector.records import Channel, Currency, Frozen, PenaltyKind, output, record  # noqa: F401 - their home
 
 
 @record
@@ -148,7 +128,7 @@ class Credit(Frozen):
 
 class Instalment(Frozen):
     due_date: Date
-    amount: Decimal
+    amount: Decimal | None  # None: everything the plan covers, paid in full by the date
 
 
 class PaymentPlan(Frozen):
@@ -158,8 +138,19 @@ class PaymentPlan(Frozen):
     agreed_on: Date
     currency: Currency
     instalments: tuple[Instalment, ...]
-    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer
-    ref: str | None = None
+    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer issued by `agreed_on`
+    ref: str | None = None  # where it is recorded, in the source's words ("promise on INV/2026/00012")
+    error: str | None = None  # a promise that cannot be read: what it covers is held, and the plan says why
+
+
+@output
+class MissedPromise:
+    """The instalment of a promise or plan that was not met: the next message says so."""
+
+    agreed_on: Date
+    due_date: Date
+    amount: Decimal | None  # None: the whole balance was promised
+    currency: Currency
 
 
 @record
@@ -233,6 +224,7 @@ class Notice:
     indemnity_each: Decimal | None = None
     indemnity_currency: Currency | None = None
     next_steps: tuple[str, ...] = ()  # consequences announced: penalties, formal_notice, credit_hold, agency, court
+    promise_missed: MissedPromise | None = None  # the first message after a missed promise recalls it
 
 
 class Letterhead(Frozen):
@@ -276,6 +268,21 @@ class PenaltyLine:
 
 
 @output
+class DossierEntry:
+    """One dated line of the history an agency receives: an action or a penalty, read back from its marker."""
+
+    date: Date
+    kind: Literal["action", "penalty", "approved", "refused"]
+    level: int | None = None
+    level_name: str | None = None
+    channel: Channel | None = None
+    penalty: PenaltyKind | None = None
+    amount: Decimal | None = None
+    currency: Currency | None = None
+    ref: str | None = None  # where it is in the source system (mail.message 812, Invoice 1043)
+
+
+@output
 class Operation:
     """One write to make in the source system, with the key that makes it idempotent."""
 
@@ -309,6 +316,8 @@ class Operation:
     address: tuple[str, ...] = ()
     notice: Notice | None = None  # customer-facing actions: deadline, penalties to date, consequences
     statement: tuple[Item, ...] = ()  # a formal notice's statement of account: every open item of the customer
+    dossier: tuple[DossierEntry, ...] = ()  # the agency hand-off: the dated history of every action and penalty
+    agency_email: str | None = None  # where the hand-off sends the dossier, when the policy names the agency
     of: str | None = None  # approval: the action's key; withdraw: the approval's key
 
     def history(self) -> tuple[HistoryEntry, ...]:
@@ -319,13 +328,9 @@ class Operation:
                                  receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
                                  channel=self.channel, of=self.of),)
         if self.kind == "action":
-            return (
-                HistoryEntry(
-                    key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
-                    receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
-                    channel=self.channel,
-                ),
-            )
+            return (HistoryEntry(key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
+                                 receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
+                                 channel=self.channel),)
         return tuple(
             HistoryEntry(
                 key=self.key, kind="penalty", date=self.as_of, customer_id=self.customer_id,
