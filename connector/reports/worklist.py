@@ -169,11 +169,11 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                 expected += p.receivable.open_amount * p_unpaid(own, overall[b])
                 seen, unpaid = seen + own.seen, unpaid + own.unpaid
             gross = sum((p.receivable.open_amount for p in items), ZERO)
-            credit = min(held.get((acc.customer.id, cur), ZERO), gross)
+            credit = ZERO if disputed else min(held.get((acc.customer.id, cur), ZERO), gross)  # netted once
             total = gross - credit
             if total <= 0:
                 continue
-            expected = expected * total / gross
+            expected = expected * total / gross  # a disputed group's is 0
             near = [p.limitation_date for p in items if p.near_limitation]
             if disputed:
                 action, channel, reason = _dispute_step(items, rec.as_of, plan.dispute_review_days)
