@@ -13,6 +13,7 @@ import base64
 import html
 import json
 import logging
+import re
 import sys
 import threading
 from datetime import datetime, timezone
@@ -22,6 +23,8 @@ MASK = "***"
 _SECRETS: set[str] = set()
 _FORMS: tuple[str, ...] = ()  # longest first, so a secret inside a longer one is masked whole
 _LOCK = threading.Lock()
+_PSEUDONYMS: dict[str, str] = {}  # personal data -> its pseudonym (connector/pseudonyms.py), under --redact
+_PSEUDO_RE: re.Pattern | None = None
 # Fields a caller may pass with `extra=` that the JSON format writes as their own keys.
 FIELDS = ("tenant", "as_of", "counts", "seconds", "exit_code", "stopped", "records", "changes")
 
@@ -54,17 +57,59 @@ def register_secret(value: str | None) -> None:
             logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
 
 
+def _trie(words: list[str]) -> str:
+    """One regex matching any of `words`, longest first, as a trie (a flat alternation of ten thousand names is
+    tried name by name at every position; a trie follows one branch per character)."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def walk(node: dict) -> str:
+        end = node.get("") is True
+        alts = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 and not end else "(?:" + "|".join(alts) + ")"
+        return body + "?" if end else body
+    return walk(tree)
+
+
+def register_pseudonyms(mapping: dict[str, str]) -> None:
+    """Replace each personal value by its pseudonym in every log record and CLI line from now on."""
+    global _PSEUDO_RE
+    new = {k: v for k, v in mapping.items() if len(k) >= 4 and _PSEUDONYMS.get(k) != v}
+    if not new:
+        return
+    with _LOCK:
+        _PSEUDONYMS.update(new)
+        _PSEUDO_RE = re.compile(_trie(list(_PSEUDONYMS)))
+        if not getattr(logging.getLogRecordFactory(), "_relance", False):
+            logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
+
+
+def forget_pseudonyms() -> None:
+    global _PSEUDO_RE
+    with _LOCK:
+        _PSEUDONYMS.clear()
+        _PSEUDO_RE = None
+
+
 def redact(text: str) -> str:
     for form in _FORMS:  # `in` then replace: ten times faster than one regex alternation on a large plan
         if form in text:
             text = text.replace(form, MASK)
+    if _PSEUDO_RE is not None:
+        text = _PSEUDO_RE.sub(lambda m: _PSEUDONYMS[m.group(0)], text)
     return text
 
 
 def mask_record(record: logging.LogRecord) -> None:
     """Replace message, arguments, traceback and stack of a record by their masked text. The exception
     object itself is dropped once its traceback is text: a handler formatting it again would unmask it."""
-    if not _FORMS:
+    if not _FORMS and _PSEUDO_RE is None:
         return
     try:
         message = record.getMessage()
