@@ -23,8 +23,7 @@ MASK = "***"
 _SECRETS: set[str] = set()
 _FORMS: tuple[str, ...] = ()  # longest first, so a secret inside a longer one is masked whole
 _LOCK = threading.Lock()
-_PSEUDONYMS: dict[str, str] = {}  # personal data -> its pseudonym (connector/pseudonyms.py), under --redact
-_PSEUDO_RE: re.Pattern | None = None
+_LOCAL = threading.local()  # personal data -> its pseudonym (connector/pseudonyms.py), per thread
 # Fields a caller may pass with `extra=` that the JSON format writes as their own keys.
 FIELDS = ("tenant", "as_of", "counts", "seconds", "exit_code", "stopped", "records", "changes")
 
@@ -78,55 +77,59 @@ def _trie(words: list[str]) -> str:
 
 
 def register_pseudonyms(mapping: dict[str, str]) -> None:
-    """Replace each personal value by its pseudonym in every log record and CLI line from now on."""
-    global _PSEUDO_RE
-    new = {k: v for k, v in mapping.items() if len(k) >= 4 and _PSEUDONYMS.get(k) != v}
-    if not new:
-        return
-    with _LOCK:
-        _PSEUDONYMS.update(new)
-        _PSEUDO_RE = re.compile(_trie(list(_PSEUDONYMS)))
-        if not getattr(logging.getLogRecordFactory(), "_relance", False):
+    """From now on, in this thread, replace each personal value by its pseudonym in every log record and CLI line.
+    One mapping per thread, replaced by the next tenant's: a daemon's threads each log for the tenant they run,
+    and a fleet's customers are never gathered into one pattern. Compiled when first needed."""
+    _LOCAL.mapping = {k: v for k, v in mapping.items() if len(k) >= 4}
+    _LOCAL.pattern = None
+    if not getattr(logging.getLogRecordFactory(), "_relance", False):
+        with _LOCK:
             logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
 
 
 def forget_pseudonyms() -> None:
-    global _PSEUDO_RE
-    with _LOCK:
-        _PSEUDONYMS.clear()
-        _PSEUDO_RE = None
+    _LOCAL.mapping, _LOCAL.pattern = {}, None
 
 
-def redact(text: str) -> str:
+def _pseudonymise(text: str) -> str:
+    mapping = getattr(_LOCAL, "mapping", None)
+    if not mapping:
+        return text
+    if _LOCAL.pattern is None:
+        _LOCAL.pattern = re.compile(_trie(list(mapping)))
+    return _LOCAL.pattern.sub(lambda m: mapping[m.group(0)], text)
+
+
+def redact(text: str, personal: bool = False) -> str:
+    """The text with every secret masked and, with `personal`, this thread's customers pseudonymised."""
     for form in _FORMS:  # `in` then replace: ten times faster than one regex alternation on a large plan
         if form in text:
             text = text.replace(form, MASK)
-    if _PSEUDO_RE is not None:
-        text = _PSEUDO_RE.sub(lambda m: _PSEUDONYMS[m.group(0)], text)
-    return text
+    return _pseudonymise(text) if personal else text
 
 
 def mask_record(record: logging.LogRecord) -> None:
-    """Replace message, arguments, traceback and stack of a record by their masked text. The exception
+    """Replace message, arguments, traceback and stack of a record by their masked text (secrets, and the
+    customers' names when connector/pseudonyms.py registered them for this thread). The exception
     object itself is dropped once its traceback is text: a handler formatting it again would unmask it."""
-    if not _FORMS and _PSEUDO_RE is None:
+    if not _FORMS and not getattr(_LOCAL, "mapping", None):
         return
     try:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a malformed record is left to logging's own error report
         return
-    record.msg, record.args = redact(message), None
+    record.msg, record.args = redact(message, personal=True), None
     if record.exc_info:
         if not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.exc_info = None
     if record.exc_text:
-        record.exc_text = redact(record.exc_text)
+        record.exc_text = redact(record.exc_text, personal=True)
     if record.stack_info:
-        record.stack_info = redact(record.stack_info)
+        record.stack_info = redact(record.stack_info, personal=True)
     for key in FIELDS:
         if isinstance(getattr(record, key, None), str):
-            setattr(record, key, redact(getattr(record, key)))
+            setattr(record, key, redact(getattr(record, key), personal=True))
 
 
 def _masking_factory(previous):

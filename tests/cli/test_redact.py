@@ -88,3 +88,11 @@ def test_plan_report_and_run_under_redact_name_no_one(odoo, relance, tmp_path):
                                                               ("subject", "!=", False)], fields=["body"])
     assert sent and any(_leaks(m["body"], values) for m in sent)  # the customers got their real names
 
+
+
+def test_json_logs_pseudonymise_logs_but_not_what_the_plan_prints(odoo, relance):
+    url, cfg = odoo
+    values, _ = _seeded(url)
+    got = relance("--config", cfg, "--as-of", "2026-03-12", "--log-format", "json", "plan")
+    assert got.code in (0, 1), got.err
+    assert _leaks(got.out, values)  # a plan printed for a person names its customers unless --redact
