@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from connector import pseudonyms
 from connector.asof import ledger_as_of
 from connector.errors import ConfigError
 from connector.models import Ledger
@@ -88,7 +89,7 @@ def read_tenant(tenant, secrets: Mapping, as_of: date | None) -> tuple[Ledger, R
 
     policy = tenant.load_policy()
     day = as_of or today_in(tenant)
-    with tenant.open(secrets) as source:
+    with pseudonyms.wrap(tenant.open(secrets), dry_run=True) as source:
         ledger = source.fetch(day)
     rec, plan = plan_ledger(ledger, policy, day)
     return ledger, rec, plan, policy.currency

@@ -124,17 +124,17 @@ def _next_step(acc: Account, items: list[Position], ops: list[Operation], skips:
 
 
 def _dispute_step(items: list[Position], as_of: date, review_days: int) -> tuple[str, str, str]:
-    """A dispute comes back for review once older than the policy's days; until then, or when nothing dates it,
-    the worklist shows it at the end of its currency, with its reason."""
+    """A dispute comes back for review (a call to settle it) once older than the policy's days; until then, or
+    when nothing dates it, the worklist shows it at the end of its currency, with its reason."""
     r = min(items, key=lambda p: (p.receivable.disputed_on or date.min, p.receivable.number)).receivable
     reasons = sorted({p.receivable.dispute_reason for p in items if p.receivable.dispute_reason})
     why = "; ".join(reasons) or "no reason recorded"
     if r.disputed_on is None:  # nothing dates it: shown, not ranked (a dated note would bring it back in time)
-        return "disputed (no date recorded)", "", why
+        return "disputed (no date recorded)", "call_task", why
     age = (as_of - r.disputed_on).days
     if age >= review_days:
-        return f"review dispute: {age} days old (since {r.disputed_on})", "", why
-    return f"disputed since {r.disputed_on}: review on {r.disputed_on + timedelta(days=review_days)}", "", why
+        return f"review dispute: {age} days old (since {r.disputed_on})", "call_task", why
+    return f"disputed since {r.disputed_on}: review on {r.disputed_on + timedelta(days=review_days)}", "call_task", why
 
 
 def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> list[WorkItem]:
