@@ -186,7 +186,8 @@ class QuickBooksEmulator:
                 "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
                 "detail": "Token expired: " + token[:4] + "...", "code": "3200", "element": None}],
                 "type": "AUTHENTICATION"}, "report": None, "queryResponse": None, "batchItemResponse": [],
-                "time": int(time.time() * 1000), "cdcresponse": []}
+                "attachableResponse": [], "syncErrorResponse": None, "requestId": None,
+                "time": int(time.time() * 1000), "status": None, "cdcresponse": []}  # minimul/qbo_api spec/vcr/error/401.yml
         if m["realm"] != self.realm_id:
             return 403, Fault(403, "100", "General Authentication Error",
                               "AuthorizationFailure: the token is not for this company", "AuthorizationFault").body

@@ -215,6 +215,9 @@ class Store:
                 obj["DueDate"] = (date.fromisoformat(obj["TxnDate"]) + timedelta(days=days)).isoformat()
             obj.setdefault("CurrencyRef", {"value": self.home_currency})
             obj.setdefault("EmailStatus", "NotSet")
+            # a real invoice always carries both arrays, empty or not (minimul/qbo_api spec/vcr/create/invoice.yml)
+            obj.setdefault("CustomField", [])
+            obj.setdefault("LinkedTxn", [])
         if len(str(obj.get("PrivateNote") or "")) > 4000:
             raise Fault(400, "2050", "String length is either shorter or longer than supported by specification",
                         "Max:4000 supported", element="PrivateNote")
