@@ -3,7 +3,7 @@ reader's phrases, amounts and dates in the reader's locale. The customer reads c
 language; staff read call and agency tasks in the company's.
 
 Placeholders a template may use: $salutation $customer $contact $company $numbers $items $total $as_of $pay_by
-$deadline $penalties $consumer_interest $discount $pay_link $consequences $level. A paragraph left empty (no penalties for a consumer,
+$deadline $penalties $consumer_interest $discount $pay_link $promise $consequences $level. A paragraph left empty (no penalties for a consumer,
 no pay-now link) is dropped, so templates need no conditionals.
 """
 
@@ -122,6 +122,16 @@ def _pay_link(op: Operation, ph: dict, where: str) -> str:
     return "\n".join([phrase(ph, "pay.many"), *lines])
 
 
+def _promise(op: Operation, ph: dict, lang: str, where: str) -> str:
+    """A promise to pay the customer made and did not keep, in the first message after its date."""
+    m = op.notice.promise_missed if op.notice else None
+    if m is None:
+        return ""
+    values = {"agreed": locales.day(m.agreed_on, lang), "due": locales.day(m.due_date, lang),
+              "amount": locales.money(m.amount, m.currency, lang) if m.amount is not None else ""}
+    return fill(phrase(ph, "promise_missed.amount" if m.amount is not None else "promise_missed.balance"), values, where)
+
+
 def _consequences(op: Operation, ph: dict, lang: str, pay_by: str, where: str) -> str:
     if op.notice is None or not op.notice.next_steps:
         return ""
@@ -154,7 +164,7 @@ def render(op: Operation, sender: Letterhead | str, library: Library | None = No
                       else phrase(ph, "salutation"),
         "penalties": _penalties(op, ph, lang, where), "consumer_interest": _consumer_interest(op, ph, where),
         "discount": _discount(op, ph, lang, where),
-        "pay_link": _pay_link(op, ph, where), "consequences": _consequences(op, ph, lang, pay_by, where),
+        "pay_link": _pay_link(op, ph, where), "promise": _promise(op, ph, lang, where), "consequences": _consequences(op, ph, lang, pay_by, where),
     }
     blocks: list[str | Table] = []
     for para in body.split("\n\n"):

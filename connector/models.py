@@ -142,7 +142,7 @@ class Credit(Frozen):
 
 class Instalment(Frozen):
     due_date: Date
-    amount: Decimal
+    amount: Decimal | None  # None: everything the plan covers, paid in full by the date
 
 
 class PaymentPlan(Frozen):
@@ -152,8 +152,19 @@ class PaymentPlan(Frozen):
     agreed_on: Date
     currency: Currency
     instalments: tuple[Instalment, ...]
-    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer
-    ref: str | None = None
+    receivable_ids: tuple[str, ...] = ()  # empty: every receivable of the customer issued by `agreed_on`
+    ref: str | None = None  # where it is recorded, in the source's words ("promise on INV/2026/00012")
+    error: str | None = None  # a promise that cannot be read: what it covers is held, and the plan says why
+
+
+@output
+class MissedPromise:
+    """The instalment of a promise or plan that was not met: the next message says so."""
+
+    agreed_on: Date
+    due_date: Date
+    amount: Decimal | None  # None: the whole balance was promised
+    currency: Currency
 
 
 @record
@@ -227,6 +238,7 @@ class Notice:
     indemnity_each: Decimal | None = None
     indemnity_currency: Currency | None = None
     next_steps: tuple[str, ...] = ()  # consequences announced: penalties, formal_notice, credit_hold, agency, court
+    promise_missed: MissedPromise | None = None  # the first message after a missed promise recalls it
 
 
 class Letterhead(Frozen):
@@ -270,6 +282,21 @@ class PenaltyLine:
 
 
 @output
+class DossierEntry:
+    """One dated line of the history an agency receives: an action or a penalty, read back from its marker."""
+
+    date: Date
+    kind: Literal["action", "penalty", "approved", "refused"]
+    level: int | None = None
+    level_name: str | None = None
+    channel: Channel | None = None
+    penalty: PenaltyKind | None = None
+    amount: Decimal | None = None
+    currency: Currency | None = None
+    ref: str | None = None  # where it is in the source system (mail.message 812, Invoice 1043)
+
+
+@output
 class Operation:
     """One write to make in the source system, with the key that makes it idempotent."""
 
@@ -303,6 +330,8 @@ class Operation:
     address: tuple[str, ...] = ()
     notice: Notice | None = None  # customer-facing actions: deadline, penalties to date, consequences
     statement: tuple[Item, ...] = ()  # a formal notice's statement of account: every open item of the customer
+    dossier: tuple[DossierEntry, ...] = ()  # the agency hand-off: the dated history of every action and penalty
+    agency_email: str | None = None  # where the hand-off sends the dossier, when the policy names the agency
     of: str | None = None  # approval: the action's key; withdraw: the approval's key
 
     def history(self) -> tuple[HistoryEntry, ...]:
@@ -313,13 +342,9 @@ class Operation:
                                  receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
                                  channel=self.channel, of=self.of),)
         if self.kind == "action":
-            return (
-                HistoryEntry(
-                    key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
-                    receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
-                    channel=self.channel,
-                ),
-            )
+            return (HistoryEntry(key=self.key, kind="action", date=self.as_of, customer_id=self.customer_id,
+                                 receivable_ids=tuple(i.receivable_id for i in self.items), level=self.level,
+                                 channel=self.channel),)
         return tuple(
             HistoryEntry(
                 key=self.key, kind="penalty", date=self.as_of, customer_id=self.customer_id,

@@ -14,7 +14,7 @@ from connector.calendar import business_days_after
 from connector.errors import RateMissing
 from connector.interest import annual_rate
 from connector.jurisdictions import Jurisdiction
-from connector.models import Item, Notice
+from connector.models import Item, MissedPromise, Notice
 from connector.penalties import invoice_charge
 from connector.policy import Level, Policy
 from connector.reconcile import Account, Position
@@ -103,7 +103,17 @@ def notice(acc: Account, policy: Policy, n: int, members: Sequence[Position], as
     level = acc.segment.levels[n - 1]
     figures = accrued(members, acc.rules, policy, as_of, currency) if professional else {}
     return Notice(pay_by=pay_by(level, policy, as_of, members), jurisdiction=acc.rules.name,
-                  next_steps=next_steps(acc, policy, n, professional), **figures)
+                  next_steps=next_steps(acc, policy, n, professional), promise_missed=promise_missed(acc, members),
+                  **figures)
+
+
+def promise_missed(acc: Account, members: Sequence[Position]) -> MissedPromise | None:
+    """The promise the customer did not keep, recalled by the first message after its date (not by every one)."""
+    missed = acc.missed_promise
+    if missed is None:
+        return None
+    last = max((p.last_action for p in members if p.last_action is not None), default=None)
+    return missed if last is None or last <= missed.due_date else None
 
 
 def statement(acc: Account, company_id: str | None) -> tuple[Item, ...]:

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from connector.calendar import quiet_reason
 from connector.keys import make_key
-from connector import approvals, channels, notices
+from connector import approvals, channels, dossier, notices
 from connector.models import Customer, Failure, Operation, Skip
 from connector.penalties import penalty_operations
 from connector.policy import Escalation, Level, Policy
-from connector.reconcile import OVERDUE, Account, Position, Reconciliation
+from connector.reconcile import KEPT, OVERDUE, UNREADABLE, Account, Position, Reconciliation
 
 _WINDOW = timedelta(days=6)  # the rolling 7 days end on the as-of date
 _JUMP = Escalation.JUMP  # looked up once: an enum member costs a metaclass lookup each time (reconcile.PAID)
@@ -32,6 +32,7 @@ class Plan:
     errors: list[Failure] = field(default_factory=list)
     quiet: str | None = None  # why the as-of date is a day without contact, if it is
     approvals: dict[str, str] | None = None  # the source's approval states (None: it keeps none)
+    dispute_review_days: int = 30  # the policy's: when the worklist brings a dispute back for review
 
 
 def next_level(levels: tuple[Level, ...], p: Position, escalation: Escalation, as_of: date) -> int:
@@ -143,7 +144,10 @@ def _action_operations(acc: Account, policy: Policy, as_of: date, plan: Plan) ->
                          "discount_date": r.discount_date, "discount_amount": r.discount_amount}
                         for p in members for r in (p.receivable,)),
             currency=currency, amount=amount, reason=reason, notice=notice, **recipient,
-            statement=notices.statement(acc, company) if notice and channel == "registered_letter" else (),
+            statement=notices.statement(acc, company) if (notice and channel == "registered_letter"
+                                                           or channel == "agency_handoff") else (),
+            dossier=dossier.entries(acc.history, levels) if channel == "agency_handoff" else (),
+            agency_email=policy.agency_email if channel == "agency_handoff" else None,
         ))
     return ops
 
@@ -216,18 +220,21 @@ def _release(acc: Account, as_of: date, policy: Policy) -> Operation | None:
     if not holds:
         return None
     last = max(holds, key=lambda h: (h.date, h.channel == "hold_release"))
-    if last.channel != "credit_hold" or any(p.status is OVERDUE and not p.hold for p in acc.positions):
-        return None
+    overdue = [p for p in acc.positions if p.status is OVERDUE]
+    if last.channel != "credit_hold" or any(not p.hold or UNREADABLE in p.hold for p in overdue):
+        return None  # still overdue, or a promise no one can read: the hold stays
+    why = "payment plan agreed" if any(p.hold.startswith(KEPT) for p in overdue) else "nothing overdue any more"
     c = acc.customer
     return Operation(key=make_key("release", c.id, last.key), kind="action", as_of=as_of, customer_id=c.id,
                      customer_name=c.name, target="customer", target_id=c.id, channel="hold_release",
                      level_name="hold-release", template="hold_release", lang=c.lang, of=last.key,
                      collector=c.collector, currency=policy.currency, amount=Decimal(0),
-                     reason=f"credit hold of {last.date} lifted: nothing overdue any more")
+                     reason=f"credit hold of {last.date} lifted: {why}")
 
 
 def new_plan(policy: Policy, as_of: date, approvals: dict[str, str] | None = None) -> Plan:
-    return Plan(as_of=as_of, quiet=quiet_reason(policy.contact, as_of), approvals=approvals)
+    return Plan(as_of=as_of, quiet=quiet_reason(policy.contact, as_of), approvals=approvals,
+                dispute_review_days=policy.dispute_review_days)
 
 
 def add_orphans(plan: Plan, rec: Reconciliation) -> None:

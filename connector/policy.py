@@ -155,6 +155,9 @@ class Policy(Frozen):
     due_soon_days: int = Field(default=7, ge=0)
     limitation_warning_days: int = Field(default=90, ge=0)
     pay_within_days: int = Field(default=8, ge=1)  # working days a reminder gives to pay (a level's pay_days wins)
+    dispute_review_days: int = Field(default=30, ge=1)  # a dispute older than this comes back to the worklist
+    # the collection agency's address: the hand-off sends it the dossier through the source system
+    agency_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     # Every level waits for a person's approval up to this day (the first weeks after going live); a tenant's
     # `approval_until` in relance.yaml sets it.
     approve_all_until: date | None = None

@@ -7,7 +7,7 @@ were reached, so no state of ours is needed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from connector.exchange import Exchange
 from connector.jurisdictions import Jurisdiction
-from connector.models import Customer, HistoryEntry, Ledger, PaymentPlan, Receivable, paid_day
+from connector.models import Customer, HistoryEntry, Ledger, MissedPromise, PaymentPlan, Receivable, paid_day
 from connector.policy import Policy, Segment
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", ">120")
@@ -82,6 +82,7 @@ class Account:
     open_by_currency: dict[str, Decimal]
     rules: Jurisdiction  # the policy's rules for this customer's kind of debtor (professional or consumer)
     plan_note: str | None = None
+    missed_promise: MissedPromise | None = None  # the instalment of a broken plan that was missed
     history: list[HistoryEntry] = field(default_factory=list)
     exchange: Exchange | None = None  # the source's exchange rates (one for the whole run)
 
@@ -93,6 +94,8 @@ class Reconciliation:
     orphans: list[Receivable]  # receivables whose customer was not read
 
 
+KEPT = "payment plan kept"  # how a hold by a kept plan begins (a plan agreed lifts a credit hold)
+UNREADABLE = "cannot be read"  # in the hold of a promise no one can read (it lifts nothing)
 _NOTHING = (0, None)
 _FAR = date.max
 _ZERO = Decimal(0)
@@ -150,20 +153,46 @@ def due_level(levels, days_late: int) -> int:
     return n
 
 
-def plan_state(plan: PaymentPlan, receivables: list[Receivable], as_of: date, grace_days: int = 0) -> tuple[bool, str]:
-    """(kept, note): kept while every instalment due by as-of was met, in total, by its date + grace."""
-    covered = [r for r in receivables if not plan.receivable_ids or r.id in plan.receivable_ids]
-    paid = sorted((s.date, s.amount) for r in covered for s in r.settlements if s.date >= plan.agreed_on)
+def dispute_hold(r: Receivable) -> str:
+    """Why a disputed item is held, in the words the collector gave."""
+    since = f" (since {r.disputed_on})" if r.disputed_on else ""
+    if r.dispute_reason:
+        return f"disputed: {r.dispute_reason}{since}"
+    return f"disputed or blocked in the source system{since}, no reason recorded"
+
+
+def covered(plan: PaymentPlan, receivables: Iterable[Receivable]) -> list[Receivable]:
+    """What a plan is about: the receivables it names, or the customer's issued by the day it was agreed."""
+    if plan.receivable_ids:
+        ids = set(plan.receivable_ids)
+        return [r for r in receivables if r.id in ids]
+    return [r for r in receivables if r.issue_date <= plan.agreed_on]
+
+
+def plan_state(plan: PaymentPlan, receivables: list[Receivable], as_of: date, grace_days: int = 0,
+               ) -> tuple[bool, str, MissedPromise | None]:
+    """(kept, note, the instalment missed): kept while every instalment due by as-of was met, in total, by its
+    date + grace. An instalment without an amount is met when everything covered is paid by its date."""
+    items = covered(plan, receivables)
+    paid = sorted((s.date, s.amount) for r in items for s in r.settlements if s.date >= plan.agreed_on)
     owed = Decimal(0)
+    cur = plan.currency
     for inst in sorted(plan.instalments, key=lambda i: i.due_date):
-        owed += inst.amount
         deadline = inst.due_date + timedelta(days=grace_days)
+        what = f"{inst.amount} {cur}" if inst.amount is not None else "the balance"
         if deadline >= as_of:
-            return True, f"payment plan kept; next instalment {inst.amount} {plan.currency} due {inst.due_date}"
-        met = sum((a for d, a in paid if d <= deadline), Decimal(0))
-        if met < owed:
-            return False, f"payment plan broken: instalment of {inst.due_date} missed ({met} of {owed} {plan.currency} paid)"
-    return False, "payment plan completed"
+            return True, f"{KEPT}; next instalment {what} due {inst.due_date}", None
+        if inst.amount is None:
+            met = all(r.open_amount <= 0 and (paid_day(r.settlements) or date.min) <= deadline for r in items)
+            detail = "not paid in full"
+        else:
+            owed += inst.amount
+            got = sum((a for d, a in paid if d <= deadline), Decimal(0))
+            met, detail = got >= owed, f"{got} of {owed} {cur} paid"
+        if not met:
+            missed = MissedPromise(agreed_on=plan.agreed_on, due_date=inst.due_date, amount=inst.amount, currency=cur)
+            return False, f"payment plan broken: instalment of {inst.due_date} missed ({detail})", missed
+    return False, "payment plan completed", None
 
 
 def _index_history(history: list[HistoryEntry], approvals: dict[str, str] | None = None,
@@ -257,14 +286,18 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         segment = choose_segment(policy, customer, open_by_currency.get(home, _ZERO), max_late, avg_late)
 
         plan_hold: dict[str, str] = {}
-        plan_note = None
+        plan_note = missed = None
         for plan in plans.get(cid, ()):
-            kept, note = plan_state(plan, list(recs), as_of)
-            plan_note = note
+            if plan.error:  # a promise that cannot be read: nothing is done on what it may cover
+                plan_note = f"{plan.ref or 'promise to pay'} {UNREADABLE}: {plan.error}"
+                for r in covered(plan, recs):
+                    plan_hold[r.id] = plan_note
+                continue
+            kept, note, broke = plan_state(plan, recs, as_of)
+            plan_note, missed = note, broke or missed
             if kept:
-                for r in recs:
-                    if not plan.receivable_ids or r.id in plan.receivable_ids:
-                        plan_hold[r.id] = note
+                for r in covered(plan, recs):
+                    plan_hold[r.id] = note
         covered_by_credit = _covered_by_credit(cid, open_recs, credits, as_of) if credits else ()
         excluded = "customer excluded from follow-up" if customer.excluded else None
         levels, seg_by_late = segment.levels, by_late[segment.name]
@@ -280,7 +313,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
             hold = excluded
             if hold is None:
                 if r.disputed:
-                    hold = "disputed or blocked in the source system"
+                    hold = dispute_hold(r)
                 elif plan_hold and r.id in plan_hold:
                     hold = plan_hold[r.id]
                 elif covered_by_credit and r.currency in covered_by_credit:
@@ -293,7 +326,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
                                       done_level=done, last_action=last, hold=hold, limitation_date=lim,
                                       near_limitation=near))
         account = Account(customer=customer, segment=segment, positions=positions, avg_days_late_12m=avg_late,
-                          open_by_currency=open_by_currency, rules=rules, plan_note=plan_note,
+                          open_by_currency=open_by_currency, rules=rules, plan_note=plan_note, missed_promise=missed,
                           history=history_by_customer.get(cid, []), exchange=exchange)
         accounts.append(account)
         if on_account:

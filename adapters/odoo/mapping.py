@@ -12,8 +12,9 @@ from connector.models import Frozen
 from connector.yamlfile import load_model
 
 
-# An activity type per task channel, and "approval": "Relance: to approve" (review before sending).
-ActivityKey = Literal["call_task", "letter", "registered_letter", "agency_handoff", "approval"]
+# An activity type per task channel, "approval": "Relance: to approve" (review before sending), and "promise":
+# "Relance: promise to pay", which collectors schedule themselves (connector/promises.py says how it reads).
+ActivityKey = Literal["call_task", "letter", "registered_letter", "agency_handoff", "approval", "promise"]
 
 
 class XmlRef(Frozen):
@@ -22,7 +23,7 @@ class XmlRef(Frozen):
     xmlid: str | None = None
     name: str | None = None
     code: str | None = None
-    create: dict[str, str] | None = None
+    create: dict[str, str | bool] | None = None
 
 
 class Receivables(Frozen):
@@ -74,6 +75,12 @@ class CreditHold(Frozen):
     block_value: str = "block"
 
 
+class Disputes(Frozen):
+    # A line's exclusion flag marks the item disputed; the reason is the latest internal note on its invoice that
+    # starts with one of these words and a colon ("Litige : livraison incomplète"), its date the dispute's.
+    note_prefixes: tuple[str, ...] = ("Litige", "Contestation", "Dispute", "Reklamation", "Disputa")
+
+
 class Letters(Frozen):
     attach_pdf: bool = True
 
@@ -87,6 +94,7 @@ class OdooMapping(Frozen):
     note_subtype: str = "mail.mt_note"
     penalties: Penalties
     credit_hold: CreditHold
+    disputes: Disputes = Disputes()
     letters: Letters = Letters()
 
 

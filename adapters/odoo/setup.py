@@ -99,11 +99,15 @@ def _ensure(client: OdooClient, ref: XmlRef, model: str, values: dict, create: b
 def ensure_all(client: OdooClient, mapping: OdooMapping, create: bool,
                companies: tuple[int, ...] = ()) -> tuple[Resolved, list[str]]:
     out, log = Resolved(), []
+    type_fields = ("name", "category", "icon", "summary")
+    if create and any("keep_done" in (ref.create or {}) for ref in mapping.activities.values()):
+        if "keep_done" in client.call("mail.activity.type", "fields_get", attributes=["type"]):  # 17; 19 keeps all
+            type_fields += ("keep_done",)
     for channel, ref in mapping.activities.items():
         values = dict(ref.create or {})
         if values:
             values.setdefault("category", "default")
-            values = {k: v for k, v in values.items() if k in ("name", "category", "icon", "summary")}
+            values = {k: v for k, v in values.items() if k in type_fields}
         type_id = _ensure(client, ref, "mail.activity.type", values, create, f"activity type for {channel}", out, log)
         if type_id:
             out.activity_types[channel] = type_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from adapters.odoo.approvals import read_approvals
+from adapters.odoo.promises import read_dispute_reasons, read_plans
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.incremental import IncrementalReader
@@ -96,6 +97,8 @@ class OdooSource(Source):
             self._rates = read_rates(self.client, rows)
         ledger.exchange_rates = list(self._rates)
         ledger.approvals = read_approvals(self.client, res.activity_types.get("approval"))
+        ledger.plans = read_plans(self.client, res.activity_types.get("promise"), ledger, as_of)
+        read_dispute_reasons(self.client, self.mapping, ledger)
         return ledger
 
     def apply(self, op: Operation) -> str:

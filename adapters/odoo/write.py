@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
+from adapters.odoo.dossier import Dossiers
 from adapters.odoo.holds import Holds, record_id as _id
 from adapters.odoo.mapping import OdooMapping, XmlRef
 from adapters.odoo.setup import Company, Resolved
@@ -27,7 +28,7 @@ from connector.money import fmt
 from connector.templates import Library, Rendered
 
 
-class Writer(Holds):
+class Writer(Holds, Dossiers):
     def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved, library: Library | None = None):
         self.client, self.mapping, self.res = client, mapping, resolved
         self.library = library or Library()
@@ -82,6 +83,8 @@ class Writer(Holds):
         if op.channel in channels.TASKS:
             self._ensure_activity(op, target, token, text.subject, text.html)
             done.append(f"{op.channel.replace('_', ' ')} activity due {op.deadline}")
+        if op.channel == "agency_handoff":
+            done.append(self._dossier(op, target, token, sender))
         if op.channel in channels.LETTERS and self.mapping.letters.attach_pdf:
             name = self._ensure_letter(op, target, token, text, sender)
             done.append(f"letter {name} attached")

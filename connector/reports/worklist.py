@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from connector.models import Ledger, Operation, Skip
 from connector.money import round_money
 from connector.plan import Plan
-from connector.reconcile import OVERDUE, Account, Position, Reconciliation
+from connector.reconcile import OVERDUE, Account, Position, Reconciliation, dispute_hold
 
 from connector.reports.balances import ZERO, balance_at
 
@@ -118,8 +118,23 @@ def _next_step(acc: Account, items: list[Position], ops: list[Operation], skips:
             + (f", after level {p.done_level} on {p.last_action}" if p.done_level and p.last_action else ""))
 
 
+def _dispute_step(items: list[Position], as_of: date, review_days: int) -> tuple[str, str, str]:
+    """A dispute comes back for review once older than the policy's days; until then, or when nothing dates it,
+    the worklist shows it at the end of its currency, with its reason."""
+    r = min(items, key=lambda p: (p.receivable.disputed_on or date.min, p.receivable.number)).receivable
+    reasons = sorted({p.receivable.dispute_reason for p in items if p.receivable.dispute_reason})
+    why = "; ".join(reasons) or "no reason recorded"
+    if r.disputed_on is None:  # nothing dates it: shown, not ranked (a dated note would bring it back in time)
+        return "disputed (no date recorded)", "", why
+    age = (as_of - r.disputed_on).days
+    if age >= review_days:
+        return f"review dispute: {age} days old (since {r.disputed_on})", "", why
+    return f"disputed since {r.disputed_on}: review on {r.disputed_on + timedelta(days=review_days)}", "", why
+
+
 def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> list[WorkItem]:
-    """Overdue items not held (dispute, kept payment plan, exclusion), per customer and currency, ranked."""
+    """Overdue items not held (kept payment plan, exclusion), per customer and currency, ranked; disputed ones
+    apart, with their reason, ranked like the others once due for review."""
     per, overall = odds_table(ledger, rec.as_of)
     ops: dict[str, list[Operation]] = defaultdict(list)
     for o in plan.operations:
@@ -129,11 +144,14 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
         skips[s.customer_id].append(s)
     out: list[WorkItem] = []
     for acc in rec.accounts:
-        groups: dict[str, list[Position]] = defaultdict(list)
+        groups: dict[tuple[str, bool], list[Position]] = defaultdict(list)
         for p in acc.positions:
-            if p.status is OVERDUE and p.hold is None and p.receivable.open_amount > 0:
-                groups[p.receivable.currency].append(p)
-        for cur, items in sorted(groups.items()):
+            if p.status is OVERDUE and p.receivable.open_amount > 0:
+                if p.hold is None:
+                    groups[(p.receivable.currency, False)].append(p)
+                elif p.receivable.disputed and p.hold == dispute_hold(p.receivable):
+                    groups[(p.receivable.currency, True)].append(p)
+        for (cur, disputed), items in sorted(groups.items()):
             expected, seen, unpaid = ZERO, 0, 0
             for p in items:
                 b = BUCKET_START[p.bucket]
@@ -144,8 +162,13 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                 seen, unpaid = seen + own.seen, unpaid + own.unpaid
             total = sum((p.receivable.open_amount for p in items), ZERO)
             near = [p.limitation_date for p in items if p.near_limitation]
-            action, channel, reason = _next_step(acc, items, ops.get(acc.customer.id, []),
-                                                 skips.get(acc.customer.id, []), rec.as_of)
+            if disputed:
+                action, channel, reason = _dispute_step(items, rec.as_of, plan.dispute_review_days)
+                if not action.startswith("review"):
+                    expected = ZERO  # nothing to do before its review day: at the end of the list
+            else:
+                action, channel, reason = _next_step(acc, items, ops.get(acc.customer.id, []),
+                                                     skips.get(acc.customer.id, []), rec.as_of)
             items.sort(key=lambda p: (-p.days_late, p.receivable.number))
             out.append(WorkItem(
                 customer_id=acc.customer.id, customer=acc.customer.name, currency=cur, open_amount=round_money(total, cur),

@@ -62,7 +62,7 @@ def test_given_installments_then_only_the_overdue_one_is_reminded(fr):
 def test_given_disputed_item_then_held_with_reason(fr):
     plan = plan_for(ledger([customer()], [receivable(due="2026-03-05", disputed=True)]), fr)
     assert plan.operations == []
-    assert [s.reason for s in plan.skipped] == ["held: disputed or blocked in the source system"]
+    assert [s.reason for s in plan.skipped] == ["held: disputed or blocked in the source system, no reason recorded"]
 
 
 def test_given_item_settled_by_credit_note_then_nothing(fr):

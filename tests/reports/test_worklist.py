@@ -30,7 +30,7 @@ def books():
             receivable("Y1", customer="Y", issued="2026-02-19", due="2026-03-21", amount="1000.00"),
             # Zinc: a small item whose 5-year limitation ends on 1 May 2026, within the 120-day warning.
             receivable("Z1", customer="Z", issued="2021-04-01", due="2021-05-01", amount="100.00"),
-            # Held or excluded: never on the worklist.
+            # Disputed: listed after the others until due for review; excluded: never on the worklist.
             receivable("W1", customer="W", issued="2026-01-01", due="2026-01-31", amount="9000.00", disputed=True),
             receivable("V1", customer="V", issued="2026-01-01", due="2026-01-31", amount="9000.00"),
         ])
@@ -53,8 +53,9 @@ def test_given_three_customers_when_ranked_then_limitation_first_then_expected_v
     led = books()
     rec, plan = plan_ledger(led, load_policy("fr-b2b"), AS_OF)
     items = wl.worklist(led, rec, plan, "EUR")
-    assert [(w.rank, w.customer_id) for w in items] == [(1, "Z"), (2, "Y"), (3, "X")]
-    z, y, x = items
+    assert [(w.rank, w.customer_id) for w in items] == [(1, "Z"), (2, "Y"), (3, "X"), (4, "W")]
+    z, y, x, w = items
+    assert (w.action, w.reason, w.expected) == ("disputed (no date recorded)", "no reason recorded", 0)
     assert z.near_limitation == date(2026, 5, 1)
     # Z1 is the only item >120 days late anywhere: itself left out, Zinc has no history of its own, and the
     # ledger's rate at 121 days is Z1's own 1 of 1: p0 = (1 + 1) / (1 + 2) = 2/3.
@@ -62,7 +63,7 @@ def test_given_three_customers_when_ranked_then_limitation_first_then_expected_v
     # p0 at 1 day = 6/9; Yttrium (2 + 2 × 6/9) / 4 = 0.8333; Xenon (0 + 2 × 6/9) / 4 = 0.3333.
     assert (y.expected, y.p_unpaid, y.history) == (D("833.33"), D("0.833"), "2 of 2 stayed unpaid")
     assert (x.expected, x.p_unpaid, x.history) == (D("333.33"), D("0.333"), "0 of 2 stayed unpaid")
-    assert all(w.action and w.channel and w.reason for w in items)
+    assert all(w.action and w.channel and w.reason for w in (z, y, x))
 
 
 def test_given_a_planned_action_when_listed_then_it_is_the_next_action_with_its_reason():
@@ -81,5 +82,6 @@ def test_given_two_currencies_when_ranked_then_the_policy_currency_comes_first_a
                                       currency="USD"))
     rec, plan = plan_ledger(led, load_policy("fr-b2b"), AS_OF)
     items = wl.worklist(led, rec, plan, "EUR")
-    assert [(w.customer_id, w.currency) for w in items] == [("Z", "EUR"), ("Y", "EUR"), ("X", "EUR"), ("X", "USD")]
-    assert items[2].open_amount == D("1000.00") and items[3].open_amount == D("99999.00")
+    assert [(w.customer_id, w.currency) for w in items] == [("Z", "EUR"), ("Y", "EUR"), ("X", "EUR"), ("W", "EUR"),
+                                                            ("X", "USD")]
+    assert items[2].open_amount == D("1000.00") and items[4].open_amount == D("99999.00")

@@ -83,6 +83,10 @@ class MailMixin:
 
     # -- mail.activity ------------------------------------------------------------------------------
     def prepare_mail_activity(self, vals: dict, call: Call) -> dict:
+        # the Schedule Activity dialog passes the document's model in the context (mail.activity.default_get)
+        if not vals.get("res_model_id") and call.context.get("default_res_model"):
+            vals["res_model_id"] = next((i for i, r in self.data["ir.model"].items()
+                                         if r.get("model") == call.context["default_res_model"]), False)
         if vals.get("res_model_id"):
             model = self.data["ir.model"].get(vals["res_model_id"], {}).get("model")
             if model:

@@ -123,8 +123,10 @@ class Store:
             return
         kind = self.schema[model].description
         verb = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}[op]
+        group = "Accounting/Billing" if model != "ir.model" else (
+            "Access Rights" if self.major >= 19 else "Administration/Access Rights")  # as the real ones answer
         raise AccessError(f"You are not allowed to {verb} '{kind}' ({model}) records.\n\n"
-                          "This operation is allowed for the following groups:\n\t- Accounting/Billing\n\n"
+                          f"This operation is allowed for the following groups:\n\t- {group}\n\n"
                           "Contact your administrator to request access if necessary.")
 
     def missing_error(self, model: str, ids: list[int], call: Call) -> MissingError:

@@ -147,7 +147,9 @@ class OdooEmulator:
                                                   "company_id": company_ids[0] if company_ids else False,
                                                   "company_ids": [(6, 0, list(company_ids))]}, su)
             self.store.users[uid] = {"login": login, "password": password, "api_keys": [api_key] if api_key else [],
-                                     "groups": tuple(groups), "access": {}}
+                                     "groups": tuple(groups),
+                                     # Odoo grants ir.model to Administration/Access Rights only (base's ACLs)
+                                     "access": {} if "system" in groups else {"ir.model": set()}}
             return uid
 
     def set_access(self, login: str, model: str, ops: set[str]) -> None:

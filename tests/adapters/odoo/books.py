@@ -96,7 +96,7 @@ class Scoped(Source):
         return Ledger(customers=[c for c in led.customers if c.id in self.ids],
                       receivables=[r for r in led.receivables if r.customer_id in self.ids],
                       history=[h for h in led.history if h.customer_id in self.ids],
-                      plans=led.plans, credits=[c for c in led.credits if c.customer_id in self.ids],
+                      plans=[p for p in led.plans if p.customer_id in self.ids], credits=[c for c in led.credits if c.customer_id in self.ids],
                       rejected=led.rejected, exchange_rates=led.exchange_rates, companies=led.companies,
                       approvals=led.approvals)
 
