@@ -70,24 +70,26 @@ def verify(body: bytes, header: str | None, verifier_token: str) -> None:
 
 
 def _cloud_events(events: list) -> list[Change]:
-    """The changes of a CloudEvents delivery. One malformed event is logged (its place and id, never its content) and
-    skipped, the others kept: Intuit delivers several events, of several companies, in one request and sends the
-    whole request again when it is not answered 200, so refusing it would hold back the good events and bring the
-    bad one back again and again."""
-    out = []
+    """The changes of a CloudEvents delivery. A malformed event among good ones is logged (its place, never its
+    content: an event's id or company is the body's) and skipped, the others kept: Intuit delivers several events,
+    of several companies, in one request and sends the whole request again when it is not answered 200, so refusing
+    it would hold back the good events and bring the bad one back again and again. A delivery with no usable event
+    at all is not Intuit's: BadPayload (400)."""
+    out, bad = [], []
     for n, ev in enumerate(events):
         parts = str(ev.get("type", "")).split(".") if isinstance(ev, dict) else []  # qbo.<entity>.<operation>.v<N>
         if not isinstance(ev, dict) or "specversion" not in ev:
-            problem = "no specversion"
+            bad.append((n, "no specversion"))
         elif len(parts) < 3 or parts[0] != "qbo" or not ev.get("intuitaccountid"):
-            problem = "no type qbo.<entity>.<operation>.vN or no intuitaccountid"
+            bad.append((n, "no type qbo.<entity>.<operation>.vN or no intuitaccountid"))
         else:
             out.append(Change(str(ev["intuitaccountid"]), parts[1].lower(), str(ev.get("intuitentityid", "")),
                               parts[2].lower()))
-            continue
-        ident = ev.get("id") if isinstance(ev, dict) and isinstance(ev.get("id"), str) else None
-        log.warning("QuickBooks webhook: event %d of %d skipped (%s%s); the others are handled", n + 1, len(events),
-                    problem, f", id {ident[:64]}" if ident else "")
+    if bad and not out:
+        raise BadPayload(f"no CloudEvent of the {len(events)} is usable ({bad[0][1]})")
+    for n, problem in bad:
+        log.warning("QuickBooks webhook: event %d of %d skipped (%s, event not logged); the others are handled",
+                    n + 1, len(events), problem)
     return out
 
 
