@@ -64,7 +64,7 @@ def build(n_recs: int, n_customers: int, policy, seed: int = 7) -> Ledger:
             open_amount = amount - part
         rid = str(j)
         recs.append(Receivable(
-            id=rid, invoice_id=rid, number=f"FA{j:07d}", customer_id=cid, issue_date=days[-late - 30],
+            id=rid, invoice_id=rid, number=f"FA{j:07d}", customer_id=cid, issue_date=days[min(0, -late - 30)],
             due_date=due, amount=amount, open_amount=open_amount, currency=policy.currency, disputed=roll > 0.995,
             settlements=settlements))
         if late > 0 and pen.indemnity:  # the indemnity of this late invoice was already charged

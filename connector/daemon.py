@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
+from connector import pseudonyms
 from connector.config import RatesUpdate, TenantBase, Webhook
 from connector.errors import ConfigError, RelanceError, SourceUnavailable
 from connector.lease import LeaseBusy
@@ -44,9 +45,11 @@ def run_tenant(tenant: TenantBase, secrets: Mapping[str, SecretStr], as_of: date
     policy = tenant.load_policy()
     day = as_of or today_in(tenant)
     if source is not None:
-        return run(source, policy, day, dry_run=dry_run, should_stop=should_stop, on_progress=on_progress)
+        return run(pseudonyms.wrap(source, dry_run), policy, day, dry_run=dry_run, should_stop=should_stop,
+                   on_progress=on_progress)
     with tenant.open(secrets) as own:
-        return run(own, policy, day, dry_run=dry_run, should_stop=should_stop, on_progress=on_progress)
+        return run(pseudonyms.wrap(own, dry_run), policy, day, dry_run=dry_run, should_stop=should_stop,
+                   on_progress=on_progress)
 
 
 class Sources:

@@ -13,6 +13,7 @@ import base64
 import html
 import json
 import logging
+import re
 import sys
 import threading
 from datetime import datetime, timezone
@@ -22,6 +23,7 @@ MASK = "***"
 _SECRETS: set[str] = set()
 _FORMS: tuple[str, ...] = ()  # longest first, so a secret inside a longer one is masked whole
 _LOCK = threading.Lock()
+_LOCAL = threading.local()  # personal data -> its pseudonym (connector/pseudonyms.py), per thread
 # Fields a caller may pass with `extra=` that the JSON format writes as their own keys.
 FIELDS = ("tenant", "as_of", "counts", "seconds", "exit_code", "stopped", "records", "changes")
 
@@ -54,34 +56,80 @@ def register_secret(value: str | None) -> None:
             logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
 
 
-def redact(text: str) -> str:
+def _trie(words: list[str]) -> str:
+    """One regex matching any of `words`, longest first, as a trie (a flat alternation of ten thousand names is
+    tried name by name at every position; a trie follows one branch per character)."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def walk(node: dict) -> str:
+        end = node.get("") is True
+        alts = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 and not end else "(?:" + "|".join(alts) + ")"
+        return body + "?" if end else body
+    return walk(tree)
+
+
+def register_pseudonyms(mapping: dict[str, str]) -> None:
+    """From now on, in this thread, replace each personal value by its pseudonym in every log record and CLI line.
+    One mapping per thread, replaced by the next tenant's: a daemon's threads each log for the tenant they run,
+    and a fleet's customers are never gathered into one pattern. Compiled when first needed."""
+    _LOCAL.mapping = {k: v for k, v in mapping.items() if len(k) >= 4}
+    _LOCAL.pattern = None
+    if not getattr(logging.getLogRecordFactory(), "_relance", False):
+        with _LOCK:
+            logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
+
+
+def forget_pseudonyms() -> None:
+    _LOCAL.mapping, _LOCAL.pattern = {}, None
+
+
+def _pseudonymise(text: str) -> str:
+    mapping = getattr(_LOCAL, "mapping", None)
+    if not mapping:
+        return text
+    if _LOCAL.pattern is None:
+        _LOCAL.pattern = re.compile(_trie(list(mapping)))
+    return _LOCAL.pattern.sub(lambda m: mapping[m.group(0)], text)
+
+
+def redact(text: str, personal: bool = False) -> str:
+    """The text with every secret masked and, with `personal`, this thread's customers pseudonymised."""
     for form in _FORMS:  # `in` then replace: ten times faster than one regex alternation on a large plan
         if form in text:
             text = text.replace(form, MASK)
-    return text
+    return _pseudonymise(text) if personal else text
 
 
 def mask_record(record: logging.LogRecord) -> None:
-    """Replace message, arguments, traceback and stack of a record by their masked text. The exception
+    """Replace message, arguments, traceback and stack of a record by their masked text (secrets, and the
+    customers' names when connector/pseudonyms.py registered them for this thread). The exception
     object itself is dropped once its traceback is text: a handler formatting it again would unmask it."""
-    if not _FORMS:
+    if not _FORMS and not getattr(_LOCAL, "mapping", None):
         return
     try:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a malformed record is left to logging's own error report
         return
-    record.msg, record.args = redact(message), None
+    record.msg, record.args = redact(message, personal=True), None
     if record.exc_info:
         if not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.exc_info = None
     if record.exc_text:
-        record.exc_text = redact(record.exc_text)
+        record.exc_text = redact(record.exc_text, personal=True)
     if record.stack_info:
-        record.stack_info = redact(record.stack_info)
+        record.stack_info = redact(record.stack_info, personal=True)
     for key in FIELDS:
         if isinstance(getattr(record, key, None), str):
-            setattr(record, key, redact(getattr(record, key)))
+            setattr(record, key, redact(getattr(record, key), personal=True))
 
 
 def _masking_factory(previous):

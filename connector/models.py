@@ -9,31 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date as Date  # fields are named `date`: keep the type's name distinct
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
-from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic import field_validator, model_validator
 
-from connector.money import check_currency
-
-# A follow-up action's channel; what each needs and does is in connector/channels.py.
-Channel = Literal["call_task", "email", "letter", "registered_letter", "agency_handoff", "credit_hold", "hold_release",
-                  "note"]
-PenaltyKind = Literal["interest", "indemnity", "fee"]
-Currency = Annotated[str, AfterValidator(check_currency)]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# The records read by the million (customers, receivables, settlements, history) are validated,
-# frozen, slotted dataclasses: same checks as a model, a quarter of the memory (no per-record dict).
-record = pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
-# So are the planner's outputs, keyword-only: a plan holds tens of thousands of operations, and as models
-# each carried a __dict__ and a set of its fields set (about 3.8 kB an operation, 300 MB for a million
-# receivables, most of it memory the planner touched for the first time).
-output = pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
+from connector.records import Channel, Currency, Frozen, PenaltyKind, output, record  # noqa: F401 - their home
 
 
 @record
@@ -132,12 +112,18 @@ class Receivable:
 
 
 class Credit(Frozen):
-    """An unapplied credit of the customer (unreconciled credit note or payment)."""
+    """An unapplied credit of the customer (unreconciled credit note or payment): `amount` is what is unapplied
+    now; `settlements` are its applications, dated, so that what was unapplied on a past day can be rebuilt."""
 
     customer_id: str
     amount: Decimal
     currency: Currency
     ref: str | None = None
+    id: str | None = None  # the source's record (Odoo's move line, "CreditMemo 12"): `relance report --check-ledger`
+    date: Date | None = None  # the document's date: a replay of an earlier day leaves it out
+    due_date: Date | None = None  # where an aged balance puts it (Odoo: the line's maturity); default its date
+    company_id: str | None = None
+    settlements: tuple[Settlement, ...] = ()
 
 
 class Instalment(Frozen):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connector.errors import RelanceError
@@ -25,6 +26,20 @@ if TYPE_CHECKING:
 
 # One line of `relance check`: (what, ok, detail); ok None is information, neither a pass nor a failure.
 CheckRow = tuple[str, "bool | None", str]
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """One open receivable document as the accounting system itself gives it for a day, what
+    `relance report --check-ledger` adds up: `key` as `Receivable.id` or `Credit.id` names it, `record` as a
+    `Rejection` does ("account.move.line 12"), `amount` signed (a credit is negative)."""
+
+    key: str
+    record: str
+    company_id: str
+    currency: str
+    amount: Decimal
+    label: str = ""
 
 
 class Source(Protocol):
@@ -73,6 +88,11 @@ class Source(Protocol):
         """Record a person's decision on an approval request (`op.kind == "approval"`), writing the request first if
         it is not there yet: approved, the next run sends the action; refused, its level is passed. Idempotent."""
         raise RelanceError("this accounting system keeps no approvals")
+
+    def open_items(self, as_of: date) -> list[OpenItem]:
+        """The receivable documents open at the end of `as_of` with what is open of each, read the way the
+        system's own aged receivable reads them and apart from `fetch`: what the report is checked against."""
+        raise RelanceError("this accounting system gives no open items to check the report against")
 
     def languages(self) -> set[str]:
         """The languages the system's customers can have (`fr_FR`): `relance check` requires each customer text in

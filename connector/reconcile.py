@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from connector.exchange import Exchange
 from connector.jurisdictions import Jurisdiction
-from connector.models import Customer, HistoryEntry, Ledger, MissedPromise, PaymentPlan, Receivable, paid_day
+from connector.models import Credit, Customer, HistoryEntry, Ledger, MissedPromise, PaymentPlan, Receivable, paid_day
 from connector.policy import Policy, Segment
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", ">120")
@@ -92,6 +92,7 @@ class Reconciliation:
     as_of: date
     accounts: list[Account]
     orphans: list[Receivable]  # receivables whose customer was not read
+    credits: list[Credit] = field(default_factory=list)  # the unapplied credits: in every balance, held or not
 
 
 KEPT = "payment plan kept"  # how a hold by a kept plan begins (a plan agreed lifts a credit hold)
@@ -332,7 +333,7 @@ def reconcile(ledger: Ledger, policy: Policy, as_of: date,
         if on_account:
             on_account(account)
     orphans = [r for cid, recs in by_customer.items() if cid not in known for r in recs]
-    return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans)
+    return Reconciliation(as_of=as_of, accounts=accounts, orphans=orphans, credits=list(ledger.credits))
 
 
 def _covered_by_credit(customer_id: str, open_recs: list[Receivable], credits: dict[tuple[str, str], Decimal],

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
+from connector.asof import ledger_as_of
 from connector.errors import ItemSkipped, RelanceError, SourceUnavailable
 from connector.lease import MARGIN, SETTLE, TTL, Lease
 from connector.models import Failure, Ledger, Letterhead, Operation, Skip
@@ -111,6 +112,8 @@ def frozen_heap() -> Iterator[None]:
 
 
 def plan_ledger(ledger: Ledger, policy: Policy, as_of: date) -> tuple[Reconciliation, Plan]:
+    """Reconcile and plan the ledger as it stood on `as_of` (connector/asof.py)."""
+    ledger = ledger_as_of(ledger, as_of)
     plan = new_plan(policy, as_of, ledger.approvals)
     with frozen_heap():
         rec = reconcile(ledger, policy, as_of, on_account=lambda acc: plan_account(acc, policy, plan))

@@ -145,8 +145,9 @@ def refresh(client: OdooClient, held: dict[int, dict], model: str, written: list
 
 def prune(rows: Rows) -> None:
     """Forget what no line of the domain refers to any more (lines that left it, their moves, partners...)."""
-    for lid in rows.partials.keys() - rows.lines.keys():
-        del rows.partials[lid]
+    for held in (rows.partials, rows.applied):
+        for lid in held.keys() - rows.lines.keys():
+            del held[lid]
     keep_moves = {m2o_id(ln["move_id"]) for ln in rows.lines.values()}
     keep_partners = {customer_of(ln, rows.moves.get(m2o_id(ln["move_id"]), {})) for ln in rows.lines.values()}
     credit_ids = {m2o_id(p["credit_move_id"]) for ps in rows.partials.values() for p in ps}

@@ -134,6 +134,21 @@ def to_receivable(line: dict, move: dict, settlements: list[Settlement], company
     )
 
 
+def to_credit(line: dict, move: dict, applied: list[dict], company_currency: str, customer: int) -> Credit:
+    """An open credit line (a credit note's, a payment's): what is unapplied of it now, and its applications
+    dated by their partial's max_date (the later of the two lines' dates, which Odoo's aged balance uses)."""
+    currency = m2o_name(line.get("currency_id")) or company_currency
+    foreign = currency != company_currency
+    return Credit(customer_id=str(customer), currency=currency, ref=move.get("name"), id=str(line["id"]),
+                  amount=-money(line["amount_residual_currency"] if foreign else line["amount_residual"]),
+                  date=odoo_date(line.get("date")), due_date=odoo_date(line.get("date_maturity")),
+                  company_id=str(m2o_id(line.get("company_id")) or ""),
+                  settlements=tuple(sorted((Settlement(date=odoo_date(p["max_date"]), kind="other",
+                                                       amount=money(p["credit_amount_currency" if foreign else "amount"]),
+                                                       ref=f"account.partial.reconcile {p['id']}")
+                                            for p in applied), key=lambda s: s.date)))
+
+
 def to_settlement(partial: dict, foreign: bool, kind: str) -> Settlement:
     amount = money(partial["debit_amount_currency"] if foreign else partial["amount"])
     return Settlement(date=odoo_date(partial["max_date"]), amount=amount, kind=kind, ref=f"account.partial.reconcile {partial['id']}")
@@ -150,7 +165,8 @@ PARTNER_FIELDS = ["name", "is_company", "lang", "country_id", "country_code", "e
                   "street2", "zip", "city", "state_id", "user_id", "credit_limit", "use_partner_credit_limit",
                   "category_id"]
 CONTACT_FIELDS = ["parent_id", "name", "email"]
-PARTIAL_FIELDS = ["debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "max_date"]
+PARTIAL_FIELDS = ["debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "credit_amount_currency",
+                  "max_date"]
 PARTNER_CONTEXT = {"active_test": False}
 
 
@@ -166,6 +182,7 @@ class Rows:
     moves: dict[int, dict] = field(default_factory=dict)          # their moves
     company_currency: dict[int, str] = field(default_factory=dict)
     partials: dict[int, list[dict]] = field(default_factory=dict)  # by debit (invoice) line id
+    applied: dict[int, list[dict]] = field(default_factory=dict)   # by credit line id: where it was applied
     counterparts: dict[int, dict] = field(default_factory=dict)   # credit lines of those partials: move_id
     counter_moves: dict[int, dict] = field(default_factory=dict)  # their moves: move_type
     partners: dict[int, dict] = field(default_factory=dict)
@@ -177,9 +194,11 @@ class Rows:
 def receivable_domain(mapping: OdooMapping, as_of: date) -> list:
     cfg = mapping.receivables
     since = (as_of - timedelta(days=cfg.paid_lookback_days)).isoformat()
+    day = as_of.isoformat()  # reconciled after the as-of day: open on it, however old (connector/asof.py)
     return [("account_id.account_type", "=", cfg.account_type), ("parent_state", "=", "posted"),
             ("move_id.move_type", "in", [*cfg.invoice_types, *cfg.credit_types, "entry"]),
-            "|", ("amount_residual", "!=", 0), ("date", ">=", since)]
+            "|", "|", "|", ("amount_residual", "!=", 0), ("date", ">=", since),
+            ("matched_credit_ids.max_date", ">", day), ("matched_debit_ids.max_date", ">", day)]
 
 
 def is_invoice_line(line: dict, rows: Rows, mapping: OdooMapping) -> bool:
@@ -222,6 +241,13 @@ def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids:
         for p in client.call("account.partial.reconcile", "search_read", domain=[("debit_move_id", "in", batch)],
                              fields=PARTIAL_FIELDS):
             rows.partials[m2o_id(p["debit_move_id"])].append(p)
+    credit_lines = [ln["id"] for ln in lines if money(ln["balance"]) < 0]
+    for lid in credit_lines:
+        rows.applied[lid] = []
+    for batch in chunks(credit_lines):
+        for p in client.call("account.partial.reconcile", "search_read", domain=[("credit_move_id", "in", batch)],
+                             fields=PARTIAL_FIELDS):
+            rows.applied[m2o_id(p["credit_move_id"])].append(p)
     credit_ids = {m2o_id(p["credit_move_id"]) for lid in debit_ids for p in rows.partials[lid]}
     rows.counterparts.update(read_by_ids(client, "account.move.line", credit_ids - rows.counterparts.keys(), ["move_id"]))
     counter_moves = {m2o_id(rows.counterparts[c]["move_id"]) for c in credit_ids if c in rows.counterparts}
@@ -277,10 +303,12 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
                 led.receivables.append(to_receivable(ln, move, settlements, cur, rows.exclusion, rows.base_url))
             except (ValidationError, ValueError, TypeError, KeyError) as exc:
                 led.rejected.append(Rejection(record=where, reason=_reason(exc)))
-        elif money(ln["balance"]) < 0 and money(ln["amount_residual"]) != 0 and (partner := customer_of(ln, move)):
-            amount = -money(ln["amount_residual_currency"] if foreign else ln["amount_residual"])
-            led.credits.append(Credit(customer_id=str(partner), amount=amount,
-                                      currency=m2o_name(ln.get("currency_id")) or cur, ref=move.get("name")))
+        elif money(ln["balance"]) < 0 and (money(ln["amount_residual"]) != 0 or rows.applied.get(lid)) and (
+                partner := customer_of(ln, move)):  # applied in full since: still open on an earlier day
+            try:
+                led.credits.append(to_credit(ln, move, rows.applied.get(lid, []), cur, partner))
+            except (ValidationError, ValueError, TypeError, KeyError) as exc:
+                led.rejected.append(Rejection(record=where, reason=_reason(exc)))
 
     partner_ids = {int(r.customer_id) for r in led.receivables if r.customer_id.isdigit()}
     for pid in sorted(partner_ids & rows.partners.keys()):

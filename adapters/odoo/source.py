@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from adapters.odoo.ledger import open_items
 from adapters.odoo.approvals import read_approvals
 from adapters.odoo.promises import read_dispute_reasons, read_plans
 from adapters.odoo.client import OdooClient
@@ -16,7 +17,7 @@ from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError
 from connector.models import Ledger, Operation
-from connector.protocol import CheckRow, Source
+from connector.protocol import CheckRow, OpenItem, Source
 from connector.templates import Library
 
 # (model, operation) pairs a daily run needs; `check` reports each.
@@ -100,6 +101,10 @@ class OdooSource(Source):
         ledger.plans = read_plans(self.client, res.activity_types.get("promise"), ledger, as_of)
         read_dispute_reasons(self.client, self.mapping, ledger)
         return ledger
+
+    def open_items(self, as_of: date) -> list[OpenItem]:
+        self._connected()
+        return open_items(self.client, self.mapping, as_of, page=self.mapping.receivables.page_size)
 
     def apply(self, op: Operation) -> str:
         if self._writer is None:

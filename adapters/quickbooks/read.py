@@ -164,7 +164,7 @@ def to_credits(row: dict, entity: str, home_currency: str) -> Credit | None:
     if left <= 0 or not customer:
         return None
     return Credit(customer_id=customer, amount=left, currency=ref(row.get("CurrencyRef")) or home_currency,
-                  ref=f"{entity} {row.get('DocNumber') or row.get('PaymentRefNum') or row.get('Id')}")
+                  ref=f"{entity} {row.get('DocNumber') or row.get('PaymentRefNum') or row.get('Id')}", id=f"{entity} {row.get('Id')}", date=qbo_date(row.get("TxnDate")))
 
 
 def builtin_fee_history(inv: dict, mapping: QuickBooksMapping, home_currency: str) -> list[HistoryEntry]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import requests
 
+from adapters.quickbooks.credits import dated
+from adapters.quickbooks.ledger import open_items
 from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
 from adapters.quickbooks.client import MAX_BATCH, QuickBooksClient
 from adapters.quickbooks.pacing import Pacer
@@ -23,7 +25,7 @@ from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector import approvals
 from connector.errors import ConfigError, RelanceError
 from connector.models import Ledger, Letterhead, Operation
-from connector.protocol import CheckRow, Source
+from connector.protocol import CheckRow, OpenItem, Source
 from connector.templates import Library
 
 
@@ -74,8 +76,13 @@ class QuickBooksSource(Source):
     # -- Source protocol ------------------------------------------------------------------------
     def fetch(self, as_of: date) -> Ledger:
         ledger = self.reader.fetch(as_of)
+        snap = self.reader.snapshot
+        ledger.credits = dated(ledger.credits, snap.objects, snap.home_currency)  # when each was applied
         ledger.approvals = approvals.from_history(ledger.history)  # the requests and decisions are notes
         return ledger
+
+    def open_items(self, as_of: date) -> list[OpenItem]:
+        return open_items(self.client, as_of, page=self.mapping.receivables.page_size)
 
     def apply(self, op: Operation) -> str:
         return self._writer_().apply(op)

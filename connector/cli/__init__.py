@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from connector import logs
+from connector import logs, pseudonyms
 from connector.cli import demo, penalty, rates, report, review, runs, setup
 from connector.cli.args import iso_date
 from connector.cli.output import describe_error, err, say
@@ -36,6 +36,11 @@ def _globals(p: argparse.ArgumentParser, suppress: bool, takes: tuple[str, ...] 
     if "as_of" in takes:
         p.add_argument("--as-of", metavar="YYYY-MM-DD", type=iso_date, default=d(None), help=as_of_help)
     p.add_argument("--log-format", choices=["text", "json"], default=d("text"))
+    p.add_argument("--redact", action="store_true", default=d(False),
+                   help="customers' names, contacts, e-mails and addresses as stable pseudonyms in plans, reports "
+                        "and logs (a run still writes to the real customer; only its output is redacted)")
+    p.add_argument("--log-personal-data", action="store_true", default=d(False),
+                   help="keep customers' names in JSON logs (pseudonymised there by default)")
     p.add_argument("-v", "--verbose", action="count", default=d(0))
 
 
@@ -115,6 +120,9 @@ def main(argv: list[str] | None = None, systems: Mapping[str, Adapter] | None = 
         return exc.code if isinstance(exc.code, int) else 2
     args.systems, args.demo = systems, demo_driver
     logs.setup(args.log_format, args.verbose)
+    logs.forget_pseudonyms()  # one command's customers are no other's (tests call main many times)
+    pseudonyms.configure(pseudonyms.OUTPUT if args.redact else
+                         pseudonyms.LOGS if args.log_format == "json" and not args.log_personal_data else pseudonyms.OFF)
     unused = [f"--{o.replace('_', '-')}" for o in TENANT_OPTIONS
               if o not in getattr(args, "takes", TENANT_OPTIONS) and getattr(args, o, None) is not None]
     if unused:  # given before the command name, where every option is accepted

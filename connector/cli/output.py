@@ -8,6 +8,7 @@ import sys
 from collections import defaultdict
 from decimal import Decimal
 
+from connector import pseudonyms
 from connector.errors import RelanceError
 from connector.logs import redact
 from connector.money import fmt, is_currency
@@ -17,11 +18,11 @@ log = logging.getLogger("relance.cli")
 
 
 def say(text: str = "") -> None:
-    print(redact(text), flush=True)
+    print(redact(text, personal=pseudonyms.mode() == pseudonyms.OUTPUT), flush=True)
 
 
 def err(text: str) -> None:
-    print(redact(f"relance: {text}"), file=sys.stderr, flush=True)
+    print(redact(f"relance: {text}", personal=pseudonyms.mode() == pseudonyms.OUTPUT), file=sys.stderr, flush=True)
 
 
 def table(rows: list[list[str]], headers: list[str], right: set[int] = frozenset()) -> list[str]:
@@ -32,6 +33,16 @@ def money(amount: Decimal, currency: str = "") -> str:
     if currency and is_currency(currency):
         return fmt(amount, currency)
     return f"{amount.quantize(Decimal('0.01')):,}" + (f" {currency}" if currency else "")
+
+
+def as_printed(doc: dict) -> dict:
+    """A tenant's JSON document with its customers' pseudonyms put in now, while they are this thread's (under
+    --redact; connector/pseudonyms.py), for documents printed after the last tenant."""
+    if pseudonyms.mode() != pseudonyms.OUTPUT:
+        return doc
+    text = json.dumps(doc, default=str, ensure_ascii=False)
+    masked = redact(text, personal=True)
+    return doc if masked == text else json.loads(masked)
 
 
 def dump_json(data: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from connector import reports
@@ -10,7 +11,7 @@ from connector.cli.args import decimal, iso_date
 from connector.cli.output import dump_json, err, say
 from connector.cli.tenants import for_each_tenant, json_error
 from connector.logs import redact
-from connector.reports import export, html, png, tables
+from connector.reports import export, html, ledgercheck, png, tables
 
 
 def cmd_report(args) -> int:
@@ -33,7 +34,21 @@ def cmd_report(args) -> int:
         if args.png:
             for path in png.write_all(html.charts(rep), Path(args.png), f"{tenant.name}-"):
                 note(f"wrote {path}")
-        return 0
+        return check_ledger(tenant, secrets, ledger, rec, docs[-1] if fmt == "json" else None) if args.check_ledger else 0
+
+    def check_ledger(tenant, secrets, ledger, rec, doc: dict | None) -> int:
+        """The report's totals against the system's own open items of the day (connector/reports/ledgercheck.py)."""
+        with tenant.open(secrets) as source:
+            items = source.open_items(rec.as_of)
+        check = ledgercheck.compare(rec, items, ledger.rejected)
+        label = args.systems[tenant.system].label if tenant.system in args.systems else tenant.system
+        for line in ledgercheck.lines(check, label, {c.id: c.name for c in ledger.companies if c.id}, args.verbose):
+            note(line)
+        if doc is not None:
+            doc["ledger_check"] = {"ok": check.ok, "totals": [{**asdict(t), "difference": t.difference}
+                                                               for t in check.totals],
+                                   "differences": [asdict(d) for d in check.differences]}
+        return 0 if check.ok else 1
 
     args.format = fmt
     code = for_each_tenant(args, work, json_error(docs, args))
@@ -53,6 +68,9 @@ def add_parser(add) -> None:
     rep.add_argument("--json", action="store_true", help="same as --format json")
     rep.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
     rep.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR")
+    rep.add_argument("--check-ledger", action="store_true",
+                     help="compare the open balance per company and currency with the accounting system's own open "
+                          "items of the day (-v: the items that differ); a difference exits 1")
     rep.add_argument("--period-start", type=iso_date, metavar="YYYY-MM-DD",
                      help="first day of the CEI period (default: three months before its end)")
     rep.add_argument("--period-end", type=iso_date, metavar="YYYY-MM-DD", help="last day of the CEI period (default: as-of)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.cli.preview import message_lines
-from connector.cli.output import dump_json, failure_lines, plan_lines, result_json, say, written_summary
+from connector.cli.output import as_printed, dump_json, failure_lines, plan_lines, result_json, say, written_summary
 from connector.cli.tenants import for_each_tenant, json_error, load_deployment
 from connector.daemon import StopFlag, run_tenant, serve
 from connector.progress import Progress
@@ -15,7 +15,7 @@ def cmd_plan(args) -> int:
     def work(tenant, secrets) -> int:
         result = run_tenant(tenant, secrets, args.as_of, dry_run=True)
         if args.json:
-            docs.append(result_json(tenant.name, result))
+            docs.append(as_printed(result_json(tenant.name, result)))
         else:
             c = result.counts()
             say(f"== {tenant.name}: plan as of {result.as_of}: {c['planned']} operation(s), "
@@ -45,7 +45,7 @@ def cmd_run(args) -> int:
         finally:
             bar.close()
         if args.json:
-            docs.append(result_json(tenant.name, result))
+            docs.append(as_printed(result_json(tenant.name, result)))
             return result.exit_code
         say(f"== {tenant.name}: run as of {result.as_of}: " + written_summary(result))
         for d in result.done if args.verbose else ():

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from connector import pseudonyms
+from connector.asof import ledger_as_of
 from connector.errors import ConfigError
 from connector.models import Ledger
 from connector.plan import Plan
@@ -64,15 +66,16 @@ def build(tenant: str, ledger: Ledger, rec: Reconciliation, plan: Plan, currency
           options: Options = Options()) -> Report:
     as_of = rec.as_of
     start, end = period(options, as_of)
+    ledger = ledger_as_of(ledger, as_of)  # what `plan_ledger` reconciled: the books as they were that day
     rows = aging.aged_balance(rec)
-    items = ledger.receivables
+    items, credits = ledger.receivables, ledger.credits
     notes = []
     if ledger.rejected:
         notes.append(f"{len(ledger.rejected)} source record(s) could not be read and are left out")
     return Report(
         tenant=tenant, as_of=as_of, currency=currency, aging=rows, aging_totals=aging.totals(rows),
-        dso=metrics.dso_all(items, as_of), dso_trend=metrics.dso_trend(items, as_of), period=(start, end),
-        cei=metrics.cei_all(items, start, end), days_late=metrics.days_late_12m(items, ledger.customers, as_of),
+        dso=metrics.dso_all(items, as_of, credits), dso_trend=metrics.dso_trend(items, as_of, credits=credits),
+        period=(start, end), cei=metrics.cei_all(items, start, end, credits), days_late=metrics.days_late_12m(items, ledger.customers, as_of),
         reminders=metrics.reminder_effect(items, ledger.history, as_of),
         cost=cost.cost(items, ledger.history, plan.operations, as_of, rate=options.financing_rate,
                        admin_cost=options.admin_cost, currency=currency),
@@ -86,7 +89,7 @@ def read_tenant(tenant, secrets: Mapping, as_of: date | None) -> tuple[Ledger, R
 
     policy = tenant.load_policy()
     day = as_of or today_in(tenant)
-    with tenant.open(secrets) as source:
+    with pseudonyms.wrap(tenant.open(secrets), dry_run=True) as source:
         ledger = source.fetch(day)
     rec, plan = plan_ledger(ledger, policy, day)
     return ledger, rec, plan, policy.currency

@@ -1,6 +1,10 @@
 """Aged balance: open amounts per customer, currency and bucket of days past due, with totals.
 
-Read from the reconciliation's positions (open items only); a currency is never added to another.
+Read from the reconciliation's positions (open items only) and the customers' unapplied credits; a currency is
+never added to another. A credit (an unapplied credit note or payment) is a negative amount in the bucket of its
+own date, as Odoo's aged receivable shows it (account_reports' aged partner balance puts every open receivable
+line, credits included, in the period of COALESCE(date_maturity, date), with no separate column): so a row's
+total, and the report's, is the customer's balance, what the accounting system's receivable account says.
 """
 
 from __future__ import annotations
@@ -32,8 +36,14 @@ class AgingRow:
 
 
 def aged_balance(rec: Reconciliation) -> list[AgingRow]:
-    """One row per customer and currency, largest total first; orphan items under their customer id."""
+    """One row per customer and currency, largest total first; orphan items under their customer id; the
+    unapplied credits (as of the day: connector/asof.py) as negative amounts."""
     per: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
+    names = {acc.customer.id: acc.customer.name for acc in rec.accounts}
+    for c in rec.credits:
+        name = names.get(c.customer_id) or f"customer {c.customer_id} (credits only)"
+        day = c.due_date or c.date or rec.as_of
+        per[(c.customer_id, name, c.currency)][bucket((rec.as_of - day).days)] -= c.amount
     for acc in rec.accounts:
         for p in acc.positions:
             r = p.receivable

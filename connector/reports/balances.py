@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from connector.models import Receivable
+from connector.asof import credit_at
+from connector.models import Credit, Receivable
 
 ZERO = Decimal(0)
 
@@ -57,6 +58,13 @@ def per_currency(items: Iterable[Receivable], value: Callable[[Receivable], Deci
 
 def receivables_at(items: Iterable[Receivable], day: date) -> dict[str, Decimal]:
     return per_currency(items, lambda r: balance_at(r, day))
+
+
+def credits_at(credits: Iterable[Credit], day: date, currency: str, due_from: date | None = None) -> Decimal:
+    """What the customers held as unapplied credits in `currency` at the end of `day` (those placed on or after
+    `due_from` only, when given: the current part, as an aged balance places them)."""
+    return sum((credit_at(c, day) for c in credits if c.currency == currency
+                and (due_from is None or (c.due_date or c.date or day) >= due_from)), ZERO)
 
 
 def sales_between(items: Iterable[Receivable], start: date, end: date) -> dict[str, Decimal]:

@@ -15,6 +15,7 @@ from connector.reconcile import BUCKETS
 
 from connector.reports.aging import AgingRow
 from connector.reports.metrics import Dso
+from connector.reports.textfit import fit
 
 INK, GRID, MUTED = "#1f2933", "#d9dee3", "#52606d"
 BUCKET_COLOURS = ("#3e9b6a", "#9cc65a", "#f2c14e", "#f08c3a", "#d9534f", "#8e1b1b")
@@ -135,14 +136,16 @@ def top_overdue_chart(currency: str, rows: list[AgingRow], n: int = 10) -> Chart
     """The customers with the most overdue in one currency, largest first."""
     top = sorted((r for r in rows if r.currency == currency and r.overdue > 0),
                  key=lambda r: (-r.overdue, r.customer))[:n]
-    c = Chart(f"top-overdue-{currency}", f"Top {len(top)} overdue customers ({currency})", 560, 56 + 24 * max(1, len(top)))
+    title = (f"Top {len(top)} overdue customer{'s' if len(top) != 1 else ''} ({currency})" if top
+             else f"Overdue customers ({currency})")
+    c = Chart(f"top-overdue-{currency}", title, 560, 56 + 24 * max(1, len(top)))
     c.shapes.append(Text(16, 24, c.title, 14, bold=True))
     left, right = 190, 90
     most = float(top[0].overdue) if top else 1.0
     for i, r in enumerate(top):
         y = 44 + 24 * i
         w = (c.width - left - right) * float(r.overdue) / most
-        name = r.customer if len(r.customer) <= 28 else r.customer[:27] + "…"
+        name = fit(r.customer, 11, left - 8 - 16)
         c.shapes.append(Text(left - 8, y + 13, name, 11, "end"))
         c.shapes.append(Rect(left, y, max(w, 1), 18, BAR, "bar",
                              (("customer", r.customer_id), ("amount", str(r.overdue)), ("currency", currency)),
@@ -160,7 +163,7 @@ def dso_trend_chart(trend: list[Dso]) -> Chart:
     days = sorted({d.day for d in trend})
     curs = sorted({d.currency for d in trend})
     values = [float(v) for d in trend for v in (d.count_back, d.simple) if v is not None]
-    left, right, y0, y1 = 56, 16, 48, 250
+    left, right, y0, y1 = 56, 32, 48, 250  # right: half the last month's label, which is centred on its point
     _, scale = _frame(c, max(values, default=0.0), left, right, y0, y1, " d")
     step = (c.width - left - right) / max(1, len(days) - 1)
     xs = {d: left + i * step for i, d in enumerate(days)}

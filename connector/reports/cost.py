@@ -3,8 +3,10 @@ the administrative cost of the reminders. Per currency; nothing is converted.
 
 Financing: each overdue item costs open amount × annual rate × days late / 365 to date, and the
 overdue balance costs balance × rate a year while it stays. Penalties over the 12 months to the
-as-of day: charged = the penalty lines Relance wrote (its markers in the source system), invoiced =
-posted penalty invoices, collected = what was settled on those. Reminders: contacts written in the
+as-of day: charged = the penalty lines Relance wrote (its markers in the source system), of which posted =
+the posted penalty invoices and draft = the rest, on invoices still in draft (Odoo's penalty invoices are
+drafts until someone posts them, by default: mapping `penalties.post`); collected = what was settled on the
+posted ones. Reminders: contacts written in the
 12 months (one per history key) and planned today, times the configured cost of one.
 """
 
@@ -37,9 +39,14 @@ class Financing:
 class Penalties:
     currency: str
     charged: Decimal
-    invoiced: Decimal
+    invoiced: Decimal  # posted
     collected: Decimal
     outstanding: Decimal  # still open on penalty invoices, whenever issued
+
+    @property
+    def draft(self) -> Decimal:
+        """Charged on invoices not posted yet: what no customer has been invoiced for so far."""
+        return max(self.charged - self.invoiced, ZERO)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def document(rep: Report) -> dict:
         "cei": [asdict(x) for x in rep.cei],
         "days_late_12m": [asdict(d) for d in rep.days_late],
         "paid_within_30_days_of_first_reminder": [asdict(e) for e in rep.reminders],
-        "cost": {"financing": [asdict(f) for f in c.financing], "penalties": [asdict(p) for p in c.penalties],
+        "cost": {"financing": [asdict(f) for f in c.financing], "penalties": [{**asdict(p), "draft": p.draft} for p in c.penalties],
                  "reminders": reminders},
         "worklist": [asdict(w) for w in rep.worklist],
         "notes": rep.notes,
@@ -69,7 +69,8 @@ def csv_text(reports: list[Report]) -> str:
               for what, value in (("overdue", f.overdue), ("financing_to_date", f.to_date),
                                   ("financing_per_year", f.per_year))]
              + [[rep.tenant, p.currency, what, value] for rep in reports for p in rep.cost.penalties
-                for what, value in (("penalties_charged_12m", p.charged), ("penalties_invoiced_12m", p.invoiced),
+                for what, value in (("penalties_charged_12m", p.charged), ("penalties_draft_12m", p.draft),
+                                    ("penalties_invoiced_12m", p.invoiced),
                                     ("penalties_collected_12m", p.collected), ("penalties_open", p.outstanding))]
              + [[rep.tenant, r.currency, what, value] for rep in reports if (r := rep.cost.reminders)
                 for what, value in (("reminders_12m", r.sent_12m), ("reminders_today", r.planned_today),

@@ -10,7 +10,7 @@ from connector.reconcile import BUCKETS
 
 from connector.reports import Report
 from connector.reports.charts import Chart, aging_chart, dso_trend_chart, svg, top_overdue_chart
-from connector.reports.tables import amount, opt
+from connector.reports.tables import PENALTY_HEADERS, amount, opt
 
 CSS = """
 body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;color:#1f2933;margin:16px;background:#f5f7fa}
@@ -126,10 +126,11 @@ def _cost(rep: Report) -> str:
                               amount(f.per_year, f.currency)] for f in c.financing], {1, 2, 3, 4}, "financing"))
     else:
         parts.append('<p class="note">Financing cost: run with --financing-rate PERCENT.</p>')
-    parts.append(_table(["cur", "penalties charged (12 m)", "invoiced", "collected", "still open"],
-                        [[p.currency, amount(p.charged, p.currency), amount(p.invoiced, p.currency),
-                          amount(p.collected, p.currency), amount(p.outstanding, p.currency)] for p in c.penalties],
-                        {1, 2, 3, 4}, "penalties"))
+    parts.append(_table(PENALTY_HEADERS,
+                        [[p.currency, amount(p.charged, p.currency), amount(p.draft, p.currency),
+                          amount(p.invoiced, p.currency), amount(p.collected, p.currency),
+                          amount(p.outstanding, p.currency)] for p in c.penalties],
+                        {1, 2, 3, 4, 5}, "penalties"))
     r = c.reminders
     if r is not None:
         text = f"Reminders: {r.sent_12m} in the last 12 months, {r.planned_today} planned today"

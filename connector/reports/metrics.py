@@ -5,6 +5,7 @@ DSO count-back: take the receivables at the day and subtract the credit sales of
 back (the month ending on that day, then the one before...): every month whose sales are used up
 counts its calendar days; the month that covers what is left counts days × left / its sales.
 DSO simple: receivables at the day / sales of the 90 days ending on it × 90.
+Receivables are the balance the aged balance shows: open items less the unapplied credits of that day.
 CEI: (begin + sales − end total) / (begin + sales − end current) × 100, where begin is what was
 owed at the end of the day before the period, sales those invoiced in it, end total what was owed
 at its last day and end current the part of it not yet due on that day.
@@ -19,9 +20,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from connector import channels
-from connector.models import Customer, HistoryEntry, Receivable
+from connector.models import Credit, Customer, HistoryEntry, Receivable
 
-from connector.reports.balances import ZERO, add_months, balance_at, month_ends, q2, receivables_at, sales_between
+from connector.reports.balances import (ZERO, add_months, balance_at, credits_at, month_ends, q2, receivables_at,
+                                        sales_between)
 
 SIMPLE_DAYS = 90
 MAX_MONTHS = 24  # count-back gives up there: the adapter reads barely more history than that
@@ -70,9 +72,9 @@ class ReminderEffect:
     share: Decimal | None  # percent
 
 
-def count_back(items: list[Receivable], currency: str, day: date) -> tuple[Decimal | None, bool]:
+def count_back(items: list[Receivable], currency: str, day: date, credits: list[Credit] = ()) -> tuple[Decimal | None, bool]:
     mine = [r for r in items if r.currency == currency]
-    left = receivables_at(mine, day).get(currency, ZERO)
+    left = receivables_at(mine, day).get(currency, ZERO) - credits_at(credits, day, currency)
     if left <= 0:
         return ZERO, False
     ascending = [add_months(day, -k) for k in range(MAX_MONTHS, -1, -1)]  # month k back: (asc[-k-1], asc[-k]]
@@ -90,10 +92,10 @@ def count_back(items: list[Receivable], currency: str, day: date) -> tuple[Decim
     return q2(days), True
 
 
-def dso(items: list[Receivable], currency: str, day: date) -> Dso:
-    ar = receivables_at(items, day).get(currency, ZERO)
+def dso(items: list[Receivable], currency: str, day: date, credits: list[Credit] = ()) -> Dso:
+    ar = receivables_at(items, day).get(currency, ZERO) - credits_at(credits, day, currency)
     sales = sales_between(items, day - timedelta(days=SIMPLE_DAYS - 1), day).get(currency, ZERO)
-    cb, capped = count_back(items, currency, day)
+    cb, capped = count_back(items, currency, day, credits)
     simple = q2(ar / sales * SIMPLE_DAYS) if sales > 0 else (ZERO if ar == 0 else None)
     return Dso(currency, day, ar, cb, capped, sales, simple)
 
@@ -102,35 +104,37 @@ def currencies(items: list[Receivable]) -> list[str]:
     return sorted({r.currency for r in items})
 
 
-def dso_all(items: list[Receivable], day: date) -> list[Dso]:
-    return [dso(items, cur, day) for cur in currencies(items)]
+def dso_all(items: list[Receivable], day: date, credits: list[Credit] = ()) -> list[Dso]:
+    return [dso(items, cur, day, credits) for cur in currencies(items)]
 
 
-def dso_trend(items: list[Receivable], day: date, months: int = 12) -> list[Dso]:
+def dso_trend(items: list[Receivable], day: date, months: int = 12, credits: list[Credit] = ()) -> list[Dso]:
     """DSO at each of the last `months` month ends (the as-of day standing for the current month),
     from the first month end with receivables or sales in that currency."""
     out = []
     for cur in currencies(items):
-        points = [dso(items, cur, d) for d in month_ends(day, months)]
+        points = [dso(items, cur, d, credits) for d in month_ends(day, months)]
         while points and not (points[0].receivables or points[0].sales_90d):
             points.pop(0)
         out += points
     return sorted(out, key=lambda d: (d.day, d.currency))
 
 
-def cei(items: list[Receivable], currency: str, start: date, end: date) -> Cei:
+def cei(items: list[Receivable], currency: str, start: date, end: date, credits: list[Credit] = ()) -> Cei:
     mine = [r for r in items if r.currency == currency]
-    begin = receivables_at(mine, start - timedelta(days=1)).get(currency, ZERO)
+    before = start - timedelta(days=1)
+    begin = receivables_at(mine, before).get(currency, ZERO) - credits_at(credits, before, currency)
     sales = sales_between(mine, start, end).get(currency, ZERO)
-    total = receivables_at(mine, end).get(currency, ZERO)
-    current = receivables_at([r for r in mine if r.due_date >= end], end).get(currency, ZERO)
+    total = receivables_at(mine, end).get(currency, ZERO) - credits_at(credits, end, currency)
+    current = (receivables_at([r for r in mine if r.due_date >= end], end).get(currency, ZERO)
+               - credits_at(credits, end, currency, due_from=end))
     collectible = begin + sales - current
     value = q2((begin + sales - total) / collectible * 100) if collectible > 0 else None
     return Cei(currency, start, end, begin, sales, total, current, value)
 
 
-def cei_all(items: list[Receivable], start: date, end: date) -> list[Cei]:
-    return [cei(items, cur, start, end) for cur in currencies(items)]
+def cei_all(items: list[Receivable], start: date, end: date, credits: list[Credit] = ()) -> list[Cei]:
+    return [cei(items, cur, start, end, credits) for cur in currencies(items)]
 
 
 def default_period(as_of: date) -> tuple[date, date]:

@@ -1,106 +1,76 @@
-"""PNG charts without a plotting or imaging library: the same scenes as the SVG (`charts.py`)
-rasterised at twice their size into an RGB buffer and written with zlib (no anti-aliasing).
+"""PNG charts: the same scenes as the SVG (`charts.py`) drawn with Pillow at twice their size, text in the
+DejaVu Sans shipped in connector/fonts (the letters' font), so a chart prints every name as the source holds
+it ("Société Générale Électricité"), anti-aliased.
 
-Python's standard library is enough for PNG (a zlib stream and CRCs), so no dependency is added.
+Pillow rather than a rasteriser of our own: drawing TrueType text needs a font engine (FreeType, which Pillow
+wraps), and Pillow is already installed with every Relance, as fpdf2's dependency for the letters' PDFs; the
+hand-made 5×7 ASCII font it replaces could not print an accent. It is declared in pyproject.toml since this
+module imports it directly.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from pathlib import Path
 
+from PIL import Image, ImageDraw
+
 from connector.reports.charts import Chart, Dot, Line, Rect, Text
-from connector.reports.font import ADVANCE, DESCENDERS, HEIGHT, ascii_text, glyph
+from connector.reports.textfit import SCALE, font
 
-SCALE = 2
-
-
-def _rgb(colour: str) -> bytes:
-    c = colour.lstrip("#")
-    return bytes.fromhex(c if len(c) == 6 else "".join(ch * 2 for ch in c))
+_ANCHOR = {"start": "ls", "middle": "ms", "end": "rs"}  # Pillow's anchors: left/middle/right at the baseline
 
 
-class Canvas:
-    def __init__(self, width: int, height: int, background: str = "#ffffff"):
-        self.w, self.h = width, height
-        self.px = bytearray(_rgb(background) * (width * height))
+def text_box(t: Text) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a text in the SVG's coordinates, as the PNG draws it: what must fit."""
+    x0, y0, x1, y1 = font(t.size, t.bold).getbbox(t.text, anchor=_ANCHOR[t.anchor])
+    return t.x + x0 / SCALE, t.y + y0 / SCALE, t.x + x1 / SCALE, t.y + y1 / SCALE
 
-    def fill(self, x0: int, y0: int, x1: int, y1: int, colour: bytes) -> None:
-        """Fill [x0, x1) × [y0, y1), clipped."""
-        x0, x1 = max(0, x0), min(self.w, x1)
-        if x1 <= x0:
-            return
-        run = colour * (x1 - x0)
-        for y in range(max(0, y0), min(self.h, y1)):
-            i = (y * self.w + x0) * 3
-            self.px[i:i + len(run)] = run
 
-    def line(self, a: tuple[float, float], b: tuple[float, float], colour: bytes, width: int,
-             dash: tuple[int, int] | None = None, phase: float = 0.0) -> float:
-        """A thick segment stamped with squares; returns the dash phase for the next segment."""
-        (x0, y0), (x1, y1) = a, b
-        length = max(abs(x1 - x0), abs(y1 - y0))
-        steps = max(1, int(round(length)))
-        half = width / 2
-        for i in range(steps + 1):
-            t = i / steps
-            if dash and (phase + t * length) % sum(dash) >= dash[0]:
-                continue
-            x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
-            self.fill(int(round(x - half)), int(round(y - half)), int(round(x + half)) or 1,
-                      int(round(y + half)) or 1, colour)
-        return phase + length
-
-    def disc(self, cx: float, cy: float, r: float, colour: bytes) -> None:
-        for dy in range(-int(r), int(r) + 1):
-            dx = int((r * r - dy * dy) ** 0.5)
-            self.fill(int(cx - dx), int(cy + dy), int(cx + dx) + 1, int(cy + dy) + 1, colour)
-
-    def text(self, x: float, y: float, text: str, size: int, anchor: str, colour: bytes, bold: bool) -> None:
-        scale = SCALE + 1 if size >= 14 else SCALE  # 6 px a letter at 1x, like an 11 px sans
-        text = ascii_text(text)
-        width = len(text) * ADVANCE * scale
-        left = x - {"start": 0, "middle": width / 2, "end": width}[anchor]
-        top = int(round(y - HEIGHT * scale))
-        for k, ch in enumerate(text):
-            gx = int(round(left + k * ADVANCE * scale))
-            drop = DESCENDERS.get(ch, 0) * scale
-            for col, bits in enumerate(glyph(ch)):
-                for row in range(HEIGHT):
-                    if bits >> row & 1:
-                        px = gx + col * scale
-                        self.fill(px, top + drop + row * scale, px + scale + (1 if bold else 0), top + drop + (row + 1) * scale,
-                                  colour)
-
-    def png(self) -> bytes:
-        raw = b"".join(b"\x00" + bytes(self.px[y * self.w * 3:(y + 1) * self.w * 3]) for y in range(self.h))
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", self.w, self.h, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+def _dashed(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]], fill: str, width: int,
+            on: float, off: float) -> None:
+    """A polyline drawn `on` pixels, skipped `off`, the pattern carried across its corners (as SVG's dasharray)."""
+    phase = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        pos = 0.0
+        while pos < length:
+            in_dash = phase % (on + off)
+            step = min((on - in_dash) if in_dash < on else (on + off - in_dash), length - pos)
+            if in_dash < on and length:
+                a, b = pos / length, (pos + step) / length
+                draw.line([(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)],
+                          fill=fill, width=width)
+            pos += step
+            phase += step
 
 
 def render(chart: Chart) -> bytes:
-    """The chart as PNG bytes, at SCALE times its SVG size."""
+    """The chart as PNG bytes (8-bit RGB), at SCALE times its SVG size."""
     s = SCALE
-    cv = Canvas(chart.width * s, chart.height * s)
+    img = Image.new("RGB", (chart.width * s, chart.height * s), "#ffffff")
+    draw = ImageDraw.Draw(img)
     for shape in chart.shapes:
         if isinstance(shape, Rect):
-            cv.fill(int(round(shape.x * s)), int(round(shape.y * s)), int(round((shape.x + shape.w) * s)),
-                    int(round((shape.y + shape.h) * s)), _rgb(shape.fill))
+            if shape.w > 0 and shape.h > 0:
+                draw.rectangle([shape.x * s, shape.y * s, (shape.x + shape.w) * s - 1, (shape.y + shape.h) * s - 1],
+                               fill=shape.fill)
         elif isinstance(shape, Line):
-            phase = 0.0
-            for a, b in zip(shape.points, shape.points[1:]):
-                phase = cv.line((a[0] * s, a[1] * s), (b[0] * s, b[1] * s), _rgb(shape.stroke),
-                                max(1, int(shape.width * s)), (6 * s, 4 * s) if shape.dashed else None, phase)
+            pts = [(x * s, y * s) for x, y in shape.points]
+            width = max(1, int(shape.width * s))
+            if shape.dashed:
+                _dashed(draw, pts, shape.stroke, width, 6 * s, 4 * s)
+            else:
+                draw.line(pts, fill=shape.stroke, width=width, joint="curve")
         elif isinstance(shape, Dot):
-            cv.disc(shape.x * s, shape.y * s, shape.r * s, _rgb(shape.fill))
+            r = shape.r * s
+            draw.ellipse([shape.x * s - r, shape.y * s - r, shape.x * s + r, shape.y * s + r], fill=shape.fill)
         elif isinstance(shape, Text):
-            cv.text(shape.x * s, shape.y * s, shape.text, shape.size, shape.anchor, _rgb(shape.fill), shape.bold)
-    return cv.png()
+            draw.text((shape.x * s, shape.y * s), shape.text, fill=shape.fill, font=font(shape.size, shape.bold),
+                      anchor=_ANCHOR[shape.anchor])
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def write_all(charts: list[Chart], folder: Path, prefix: str = "") -> list[Path]:

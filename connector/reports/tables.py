@@ -11,6 +11,10 @@ from connector.reports import Report
 from connector.reports.aging import AgingRow
 
 
+# penalties charged in the 12 months, split into those on invoices still in draft and those posted (cost.py)
+PENALTY_HEADERS = ["cur", "penalties charged (12 m)", "in draft invoices", "posted", "collected", "still open"]
+
+
 def table(rows: list[list[str]], headers: list[str], right: set[int] = frozenset(), indent: str = "  ") -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
 
@@ -76,10 +80,10 @@ def cost_lines(rep: Report) -> list[str]:
                      ["cur", "overdue", "rate", "financing to date", "per year"], {1, 2, 3, 4})
     else:
         out.append("  financing: give --financing-rate PERCENT to compute it")
-    out += table([[p.currency, amount(p.charged, p.currency), amount(p.invoiced, p.currency),
+    out += table([[p.currency, amount(p.charged, p.currency), amount(p.draft, p.currency), amount(p.invoiced, p.currency),
                    amount(p.collected, p.currency), amount(p.outstanding, p.currency)] for p in c.penalties]
-                 or [["-", "0.00", "0.00", "0.00", "0.00"]],
-                 ["cur", "penalties charged (12 m)", "invoiced", "collected", "still open"], {1, 2, 3, 4})
+                 or [["-", "0.00", "0.00", "0.00", "0.00", "0.00"]],
+                 PENALTY_HEADERS, {1, 2, 3, 4, 5})
     r = c.reminders
     if r is not None:
         channels = ", ".join(f"{k} {v}" for k, v in r.by_channel.items()) or "none"

@@ -12,6 +12,10 @@ shrunk towards the same share over all customers of the ledger (a Beta prior wor
   p = (u + K·p0) / (n + K),   p0 = (U + 1) / (N + 2)
 where u of n items of the customer, and U of N items of the whole ledger, stayed unpaid. A customer
 with no such history gets p0; one with a long record gets close to its own share.
+
+The amount is the aged balance's: the overdue items less the customer's unapplied credits in that currency
+(a customer whose credits cover its overdue balance is held by the reconciliation and not listed); the
+expected value is scaled down alike.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from connector.models import Ledger, Operation, Skip
-from connector.money import round_money
+from connector.money import fmt, round_money
 from connector.plan import Plan
 from connector.reconcile import OVERDUE, Account, Position, Reconciliation, dispute_hold
 
@@ -58,6 +62,7 @@ class WorkItem:
     reason: str
     rank: int = 0
     receivable_ids: list[str] = field(default_factory=list)
+    credits: Decimal = ZERO  # the unapplied credits netted from the overdue items' total
 
 
 def odds_table(ledger: Ledger, as_of: date) -> tuple[dict[tuple[str, int], Odds], dict[int, Odds]]:
@@ -119,17 +124,17 @@ def _next_step(acc: Account, items: list[Position], ops: list[Operation], skips:
 
 
 def _dispute_step(items: list[Position], as_of: date, review_days: int) -> tuple[str, str, str]:
-    """A dispute comes back for review once older than the policy's days; until then, or when nothing dates it,
-    the worklist shows it at the end of its currency, with its reason."""
+    """A dispute comes back for review (a call to settle it) once older than the policy's days; until then, or
+    when nothing dates it, the worklist shows it at the end of its currency, with its reason."""
     r = min(items, key=lambda p: (p.receivable.disputed_on or date.min, p.receivable.number)).receivable
     reasons = sorted({p.receivable.dispute_reason for p in items if p.receivable.dispute_reason})
     why = "; ".join(reasons) or "no reason recorded"
     if r.disputed_on is None:  # nothing dates it: shown, not ranked (a dated note would bring it back in time)
-        return "disputed (no date recorded)", "", why
+        return "disputed (no date recorded)", "call_task", why
     age = (as_of - r.disputed_on).days
     if age >= review_days:
-        return f"review dispute: {age} days old (since {r.disputed_on})", "", why
-    return f"disputed since {r.disputed_on}: review on {r.disputed_on + timedelta(days=review_days)}", "", why
+        return f"review dispute: {age} days old (since {r.disputed_on})", "call_task", why
+    return f"disputed since {r.disputed_on}: review on {r.disputed_on + timedelta(days=review_days)}", "call_task", why
 
 
 def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> list[WorkItem]:
@@ -142,6 +147,9 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
     skips: dict[str, list[Skip]] = defaultdict(list)
     for s in plan.skipped:
         skips[s.customer_id].append(s)
+    held: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for c in rec.credits:
+        held[(c.customer_id, c.currency)] += c.amount
     out: list[WorkItem] = []
     for acc in rec.accounts:
         groups: dict[tuple[str, bool], list[Position]] = defaultdict(list)
@@ -160,7 +168,12 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                     own = Odds(own.seen - 1, own.unpaid - 1)
                 expected += p.receivable.open_amount * p_unpaid(own, overall[b])
                 seen, unpaid = seen + own.seen, unpaid + own.unpaid
-            total = sum((p.receivable.open_amount for p in items), ZERO)
+            gross = sum((p.receivable.open_amount for p in items), ZERO)
+            credit = ZERO if disputed else min(held.get((acc.customer.id, cur), ZERO), gross)  # netted once
+            total = gross - credit
+            if total <= 0:
+                continue
+            expected = expected * total / gross  # a disputed group's is 0
             near = [p.limitation_date for p in items if p.near_limitation]
             if disputed:
                 action, channel, reason = _dispute_step(items, rec.as_of, plan.dispute_review_days)
@@ -176,8 +189,9 @@ def worklist(ledger: Ledger, rec: Reconciliation, plan: Plan, currency: str) -> 
                 p_unpaid=(expected / total).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP),
                 history=f"{unpaid} of {seen} stayed unpaid" if seen else "no history: ledger-wide rate",
                 oldest_days_late=items[0].days_late, items=[p.receivable.number for p in items],
-                near_limitation=min(near) if near else None, action=action, channel=channel, reason=reason,
-                receivable_ids=[p.receivable.id for p in items]))
+                near_limitation=min(near) if near else None, action=action, channel=channel,
+                reason=reason + (f"; overdue {fmt(gross, cur)} less {fmt(credit, cur)} of unapplied credits" if credit else ""),
+                receivable_ids=[p.receivable.id for p in items], credits=round_money(credit, cur)))
     out.sort(key=lambda w: (not w.action.startswith("approve:"), w.currency != currency, w.currency, w.near_limitation is None,
                             w.near_limitation or date.max, -w.expected, w.customer, w.customer_id))
     for i, w in enumerate(out, 1):

@@ -6,9 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from decimal import Decimal as D
 
 from connector.policy import load_policy
-from connector.reports import build, charts, html, png
+from connector.reports import build, charts, html, metrics, png
 from connector.reports.balances import add_months, month_ends
 from connector.runner import plan_ledger
 from tests.reports.pngread import count_colour, read_png
@@ -63,13 +64,56 @@ def test_given_the_report_when_pngs_written_then_one_file_per_chart(report, tmp_
     assert count_colour(rows, charts.LINE_COLOURS[0], 0) > 100  # the EUR line is drawn
 
 
-def test_given_a_name_with_accents_when_rasterised_then_letters_are_drawn_plainly():
-    from connector.reports.font import ascii_text
-
-    assert ascii_text("Ébénisterie Morel …") == "Ebenisterie Morel ..."
-    c = charts.Chart("t", "t", 40, 20, [charts.Text(2, 15, "Hé", 11)])
+def _ink_rows(text: str) -> list[int]:
+    """The PNG rows (top first) where `text`, drawn alone, left ink."""
+    c = charts.Chart("t", "t", 60, 30, [charts.Text(4, 24, text, 14)])
     _, _, rows = read_png(png.render(c))
-    assert count_colour(rows, charts.INK, 0) > 20
+    white = b"\xff\xff\xff"
+    return [y for y, row in enumerate(rows) if any(row[i:i + 3] != white for i in range(0, len(row), 3))]
+
+
+def test_given_accented_capitals_when_rasterised_then_the_accents_are_drawn_above_the_letters():
+    # É differs from E by its acute accent only: ink above the capital's top. The 5×7 ASCII font drew both alike.
+    plain, accented = _ink_rows("E"), _ink_rows("É")
+    assert min(accented) < min(plain) - 2
+    assert max(accented) == max(plain)  # same baseline
+    assert _ink_rows("é") != _ink_rows("e")
+
+
+def test_given_a_customer_with_accents_when_charted_then_its_name_is_printed_whole(tmp_path):
+    from connector.reports.aging import AgingRow
+
+    name = "Société Générale Électricité"
+    row = AgingRow("9", name, "EUR", {"current": D("0"), "1-30": D("1200.50"), "31-60": D("0"), "61-90": D("0"),
+                                        "91-120": D("0"), ">120": D("0")})
+    chart = charts.top_overdue_chart("EUR", [row])
+    assert chart.title == "Top 1 overdue customer (EUR)"
+    assert name in [t.text for t in chart.shapes if isinstance(t, charts.Text)]
+    png.write_all([chart], tmp_path)
+    w, h, rows = read_png((tmp_path / "top-overdue-EUR.png").read_bytes())
+    assert (w, h) == (chart.width * png.SCALE, chart.height * png.SCALE)
+
+
+def test_given_two_or_no_overdue_customers_when_charted_then_the_title_counts_them(report):
+    assert charts.top_overdue_chart("EUR", report.aging).title == "Top 2 overdue customers (EUR)"
+    assert charts.top_overdue_chart("GBP", report.aging).title == "Overdue customers (GBP)"
+
+
+def test_given_long_labels_when_charted_then_every_text_fits_inside_its_chart(report):
+    from connector.reports.aging import AgingRow
+
+    wide = [AgingRow(str(i), "W" * 40 + str(i), "EUR", {"current": D("0"), "1-30": D("9999999.99"), "31-60": D("0"),
+                                                        "61-90": D("0"), "91-120": D("0"), ">120": D("0")})
+            for i in range(3)]
+    may = [metrics.Dso("EUR", d, D(100), D(30), False, D(100), D(30)) for d in month_ends(date(2026, 5, 31), 12)]
+    scenes = [*html.charts(report), charts.dso_trend_chart(may), charts.top_overdue_chart("EUR", wide)]
+    for chart in scenes:
+        for t in (s for s in chart.shapes if isinstance(s, charts.Text)):
+            left, top, right, bottom = png.text_box(t)
+            assert 0 <= left and right <= chart.width and 0 <= top and bottom <= chart.height, (chart.name, t.text)
+    # the DSO trend's last month label ("May 26", the widest), centred on the last point, ran past the right edge
+    last = max((t for t in scenes[-2].shapes if isinstance(t, charts.Text) and t.size == 9), key=lambda t: t.x)
+    assert last.text == "May 26" and png.text_box(last)[2] <= scenes[-2].width
 
 
 def test_given_top_overdue_when_charted_then_largest_first(report):

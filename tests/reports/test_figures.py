@@ -120,8 +120,29 @@ def test_given_penalty_lines_and_invoices_when_costed_then_charged_versus_collec
             HistoryEntry(key="p0", kind="penalty", date=date(2025, 1, 1), customer_id="C1", penalty="indemnity",
                          amount=D("40.00"), currency="EUR")]  # more than 12 months ago
     (eur,) = penalties(items, hist, date(2026, 3, 31))
-    assert (eur.charged, eur.invoiced, eur.collected, eur.outstanding) == (
-        D("140.00"), D("140.00"), D("100.00"), D("80.00"))
+    assert (eur.charged, eur.draft, eur.invoiced, eur.collected, eur.outstanding) == (
+        D("140.00"), D("0.00"), D("140.00"), D("100.00"), D("80.00"))
+
+
+def test_given_penalties_on_a_draft_invoice_when_costed_then_charged_splits_into_draft_and_posted():
+    from connector.reports import tables
+    from connector.reports.cost import Cost, penalties
+
+    # P1 (140.00) was posted; the 9,423.18 charged on 15 March sit on a draft invoice: no receivable yet
+    items = [receivable("P1", due="2026-02-28", issued="2026-02-01", amount="140.00", is_penalty=True)]
+    hist = [HistoryEntry(key="p1", kind="penalty", date=date(2026, 2, 1), customer_id="C1", penalty="interest",
+                         amount=D("140.00"), currency="EUR"),
+            HistoryEntry(key="p2", kind="penalty", date=date(2026, 3, 15), customer_id="C1", penalty="interest",
+                         amount=D("9423.18"), currency="EUR")]
+    (eur,) = penalties(items, hist, date(2026, 3, 31))
+    assert (eur.charged, eur.draft, eur.invoiced) == (D("9563.18"), D("9423.18"), D("140.00"))
+    led, as_of = load_ledger()
+    rec, plan = plan_ledger(led, load_policy("fr-b2b"), as_of)
+    rep = build("t", led, rec, plan, "EUR")
+    rep.cost = Cost(penalties=[eur])
+    head, _, row = tables.cost_lines(rep)[2:5]
+    assert head.split()[:9] == ["cur", "penalties", "charged", "(12", "m)", "in", "draft", "invoices", "posted"]
+    assert row.split() == ["EUR", "9,563.18", "9,423.18", "140.00", "0.00", "140.00"]
 
 
 def test_given_no_rate_when_costed_then_no_financing_is_made_up():

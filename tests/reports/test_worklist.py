@@ -3,7 +3,7 @@ from the customer's own history shrunk towards the ledger's (the estimator of wo
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from connector.policy import load_policy
@@ -55,7 +55,8 @@ def test_given_three_customers_when_ranked_then_limitation_first_then_expected_v
     items = wl.worklist(led, rec, plan, "EUR")
     assert [(w.rank, w.customer_id) for w in items] == [(1, "Z"), (2, "Y"), (3, "X"), (4, "W")]
     z, y, x, w = items
-    assert (w.action, w.reason, w.expected) == ("disputed (no date recorded)", "no reason recorded", 0)
+    assert (w.action, w.channel, w.reason, w.expected) == ("disputed (no date recorded)", "call_task",
+                                                           "no reason recorded", 0)
     assert z.near_limitation == date(2026, 5, 1)
     # Z1 is the only item >120 days late anywhere: itself left out, Zinc has no history of its own, and the
     # ledger's rate at 121 days is Z1's own 1 of 1: p0 = (1 + 1) / (1 + 2) = 2/3.
@@ -63,7 +64,7 @@ def test_given_three_customers_when_ranked_then_limitation_first_then_expected_v
     # p0 at 1 day = 6/9; Yttrium (2 + 2 × 6/9) / 4 = 0.8333; Xenon (0 + 2 × 6/9) / 4 = 0.3333.
     assert (y.expected, y.p_unpaid, y.history) == (D("833.33"), D("0.833"), "2 of 2 stayed unpaid")
     assert (x.expected, x.p_unpaid, x.history) == (D("333.33"), D("0.333"), "0 of 2 stayed unpaid")
-    assert all(w.action and w.channel and w.reason for w in (z, y, x))
+    assert all(w.action and w.channel and w.reason for w in items)
 
 
 def test_given_a_planned_action_when_listed_then_it_is_the_next_action_with_its_reason():
@@ -85,3 +86,22 @@ def test_given_two_currencies_when_ranked_then_the_policy_currency_comes_first_a
     assert [(w.customer_id, w.currency) for w in items] == [("Z", "EUR"), ("Y", "EUR"), ("X", "EUR"), ("W", "EUR"),
                                                             ("X", "USD")]
     assert items[2].open_amount == D("1000.00") and items[4].open_amount == D("99999.00")
+
+
+def test_a_dispute_comes_back_for_review_once_older_than_the_policy_days_with_its_reason():
+    led = books()
+    fresh = receivable("W2", customer="W", issued="2026-02-01", due="2026-02-20", amount="500.00", disputed=True,
+                       dispute_reason="livraison incomplète", disputed_on=AS_OF - timedelta(days=10))
+    old = receivable("U1", customer="U", issued="2026-01-01", due="2026-01-20", amount="800.00", disputed=True,
+                     dispute_reason="prix contesté", disputed_on=AS_OF - timedelta(days=45))
+    led.receivables = [r for r in led.receivables if r.id != "W1"] + [fresh, old]
+    led.customers.append(customer("U", name="Uranium"))
+    rec, plan = plan_ledger(led, load_policy("fr-b2b"), AS_OF)
+    assert plan.dispute_review_days == 30
+    items = {w.customer_id: w for w in wl.worklist(led, rec, plan, "EUR")}
+    assert items["U"].action == f"review dispute: 45 days old (since {AS_OF - timedelta(days=45)})"
+    assert items["U"].reason == "prix contesté" and items["U"].expected > 0  # ranked with the others
+    assert items["W"].action == f"disputed since {AS_OF - timedelta(days=10)}: review on {AS_OF + timedelta(days=20)}"
+    assert items["W"].reason == "livraison incomplète" and items["W"].expected == 0
+    skips = [s.reason for s in plan.skipped if s.customer_id == "U"]
+    assert skips == [f"held: disputed: prix contesté (since {AS_OF - timedelta(days=45)})"]

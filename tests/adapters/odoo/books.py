@@ -65,9 +65,20 @@ class Books:
                             fields=["id", "date_maturity"], order="date_maturity asc, id asc")
         return move, [ln["id"] for ln in lines]
 
-    def pay(self, partner: int, line: int, amount: str, day: date) -> int:
-        """A bank payment posted as an entry and reconciled against the invoice's receivable line."""
-        account = self.c.call("account.move.line", "read", ids=[line], fields=["account_id"])[0]["account_id"][0]
+    def refund(self, partner: int, day: date, amount: str) -> tuple[int, int]:
+        """A posted credit note left unapplied: (move, its receivable line)."""
+        move = self.c.call("account.move", "create", vals_list=[{
+            "move_type": "out_refund", "partner_id": partner, "invoice_date": day.isoformat(), "journal_id": self.sale,
+            "invoice_line_ids": [(0, 0, {"name": "Credit", "quantity": 1, "price_unit": float(amount),
+                                         "account_id": self.income, "tax_ids": [(6, 0, [])]})]}])[0]
+        self.c.call("account.move", "action_post", ids=[move])
+        line = self.c.call("account.move.line", "search_read", fields=["id"], domain=[
+            ("move_id", "=", move), ("account_id.account_type", "=", "asset_receivable")])[0]["id"]
+        return move, line
+
+    def payment(self, partner: int, amount: str, day: date, like: int) -> tuple[int, int]:
+        """A bank payment posted as an entry on the receivable account of line `like`, not reconciled: (move, line)."""
+        account = self.c.call("account.move.line", "read", ids=[like], fields=["account_id"])[0]["account_id"][0]
         move = self.c.call("account.move", "create", vals_list=[{
             "move_type": "entry", "date": day.isoformat(), "journal_id": self.misc, "ref": f"Payment {self.run_id}",
             "line_ids": [(0, 0, {"account_id": account, "partner_id": partner, "name": "Payment",
@@ -75,8 +86,13 @@ class Books:
                          (0, 0, {"account_id": self.bank, "name": "Payment", "debit": float(amount), "credit": 0.0})],
         }])[0]
         self.c.call("account.move", "action_post", ids=[move])
-        pay_line = self.c.call("account.move.line", "search_read",
-                               domain=[("move_id", "=", move), ("account_id", "=", account)], fields=["id"])[0]["id"]
+        line = self.c.call("account.move.line", "search_read", domain=[("move_id", "=", move), ("account_id", "=", account)],
+                           fields=["id"])[0]["id"]
+        return move, line
+
+    def pay(self, partner: int, line: int, amount: str, day: date) -> int:
+        """A bank payment posted as an entry and reconciled against the invoice's receivable line."""
+        move, pay_line = self.payment(partner, amount, day, like=line)
         self.c.call("account.move.line", "reconcile", ids=[line, pay_line])
         return move
 
