@@ -123,14 +123,14 @@ def main() -> None:
         counts = load(emu, clock, args.invoices)
         print(f"emulator seeded in {time.perf_counter() - t0:.1f} s: {counts}")
         token = emu.issue_tokens()["access_token"]
-        source = QuickBooksSource.with_token(emu.realm_id, token, base_url=url, pacer=Pacer(per_minute=10**9))
+        source = QuickBooksSource.with_token(emu.realm_id, token, base_url=url, pacer=Pacer(per_minute=10**9, batch_per_minute=10**9))
         meter = Meter(emu)
 
         print("(a) sync")
         led = meter("full read", lambda: source.fetch(AS_OF))
         print(f"  mode={source.reader.last_mode} receivables={len(led.receivables)} customers={len(led.customers)} "
               f"credits={len(led.credits)} rejected={len(led.rejected)}")
-        writer = QuickBooksClient(emu.realm_id, StaticToken(token), base_url=url, pacer=Pacer(per_minute=10**9))
+        writer = QuickBooksClient(emu.realm_id, StaticToken(token), base_url=url, pacer=Pacer(per_minute=10**9, batch_per_minute=10**9))
         print(f"  changes: {change_a_few(writer, emu)}")
         led2 = meter("CDC read after the changes", lambda: source.fetch(AS_OF))
         print(f"  mode={source.reader.last_mode} receivables={len(led2.receivables)} "

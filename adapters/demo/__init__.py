@@ -61,7 +61,7 @@ def emulate_quickbooks(as_of: date) -> Emulated:
 
     from adapters.demo.quickbooks import HOME, load_demo, written
     from adapters.quickbooks.auth import Tokens
-    from adapters.quickbooks.client import Pacer
+    from adapters.quickbooks.pacing import Pacer
     from adapters.quickbooks.emulator import QuickBooksEmulator
 
     client_secret = secrets.token_urlsafe(24)
@@ -89,9 +89,9 @@ def emulate_quickbooks(as_of: date) -> Emulated:
         return out
 
     def tune(source) -> None:
-        # Intuit allows 500 requests a minute per company; the emulator has no such limit, and pacing the demo's
+        # Intuit allows 500 requests (120 batches) a minute per company; the emulator has no such limit, and pacing the demo's
         # few hundred writes to it would only make it wait.
-        source.client.pacer = Pacer(per_minute=100_000, concurrent=10)
+        source.client.pacer = Pacer(per_minute=100_000, concurrent=10, batch_per_minute=100_000)
 
     return Emulated(title=(f"QuickBooks Online emulator at {url} (company {emulator.realm_id}: {counts['customers']} "
                            f"customers, {counts['invoices']} invoices, {counts['payments']} payments, "

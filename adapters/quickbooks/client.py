@@ -1,8 +1,7 @@
 """Transport to the QuickBooks Online Accounting API v3 (JSON) over requests.
 
-Paced to Intuit's limits (about 500 requests a minute and 10 at once per company:
-https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles), 429 honoured
-with backoff, 5xx and timeouts retried for reads and for writes that carry a `requestid` (Intuit answers a
+Paced to Intuit's budgets (`pacing.Pacer`: 500 requests a minute, 10 at once, 120 batch requests a minute per
+company), a 429 honoured with its Retry-After or retries spread over a minute, 5xx and timeouts retried for reads and for writes that carry a `requestid` (Intuit answers a
 repeated requestid with the original response, so such a retry cannot write twice), validation faults never
 retried. Amounts are parsed with parse_float=Decimal and written back as exact decimal literals; Intuit's values
 (references, amounts, dates, countries) are read by `ref`, `money`, `qbo_date` and `country_code`.
@@ -12,11 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,8 +20,10 @@ from typing import Any, Protocol
 
 import requests
 from babel import Locale
+from babel.core import get_global
 
 from adapters.http import backoff, never_sent, no_answer, retry_after
+from adapters.quickbooks.pacing import WINDOW, Pacer
 from adapters.quickbooks.errors import (
     QuickBooksAmbiguous,
     QuickBooksAuthError,
@@ -110,11 +107,10 @@ def qbo_date(value: Any) -> date | None:
 
 
 # PhysicalAddress.Country: "countries should be passed as 3 ISO alpha-3 characters or the full name of the country"
-# (Intuit's Invoice page); its own samples write "US", and "USA" (the Customer page's create example)
-_ALPHA3 = {"USA": "US", "CAN": "CA", "AUS": "AU", "GBR": "GB", "IRL": "IE", "FRA": "FR", "DEU": "DE", "ESP": "ES",
-           "BEL": "BE", "CHE": "CH", "LUX": "LU", "ITA": "IT", "NLD": "NL", "AUT": "AT", "PRT": "PT"}
-
-
+# (Intuit's Invoice page); its samples write "US", real companies "USA" or nothing, and since 2025-10-31 Intuit answers
+# CompanyAddr, CustomerCommunicationAddr and LegalAddr with alpha-3 codes only
+# (https://blogs.intuit.com/2025/08/13/upcoming-changes-to-the-accounting-api). CLDR's territory aliases, shipped with
+# babel, map every alpha-3 code to its alpha-2 one.
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:  # English last: it wins where two languages spell a name alike
     return {name.casefold(): code for lang in ("es", "de", "fr", "en")
@@ -122,45 +118,15 @@ def _country_names() -> dict[str, str]:  # English last: it wins where two langu
 
 
 def country_code(text: Any) -> str | None:
-    """A Country as an ISO 3166 alpha-2 code: "FR", "FRA" or "France" -> "FR"; None when unknown."""
+    """A Country as an ISO 3166 alpha-2 code: "FR", "FRA" or "France" -> "FR", "USA" -> "US"; None when unknown."""
     value = str(text or "").strip()
     if len(value) == 2 and value.isalpha():
         return value.upper()
-    return _ALPHA3.get(value.upper()) or _country_names().get(value.casefold())
-
-
-class Pacer:
-    """At most `per_minute` requests started in any 60 s and `concurrent` in flight, for one company."""
-
-    def __init__(self, per_minute: int = 500, concurrent: int = 10, clock=time.monotonic, sleep=time.sleep):
-        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
-        self._slots = threading.BoundedSemaphore(concurrent)
-        self._lock = threading.Lock()
-        self._starts: deque[float] = deque()
-        self._not_before = 0.0
-        self.waited = 0.0
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        with self._slots:
-            while True:
-                with self._lock:
-                    now = self.clock()
-                    while self._starts and now - self._starts[0] >= 60:
-                        self._starts.popleft()
-                    wait = max(self._not_before - now,
-                               (self._starts[0] + 60 - now) if len(self._starts) >= self.per_minute else 0)
-                    if wait <= 0:
-                        self._starts.append(now)
-                        break
-                self.waited += wait
-                self.sleep(wait)
-            yield
-
-    def hold(self, seconds: float) -> None:
-        """After a 429: no request of this company starts for `seconds`."""
-        with self._lock:
-            self._not_before = max(self._not_before, self.clock() + seconds)
+    if len(value) == 3 and value.isalpha():
+        alias = get_global("territory_aliases").get(value.upper()) or []
+        if len(alias) == 1:
+            return alias[0]
+    return _country_names().get(value.casefold())
 
 
 @dataclass
@@ -177,7 +143,8 @@ class BatchItem:
 class QuickBooksClient:
     def __init__(self, realm_id: str, auth: Auth, *, environment: str = "sandbox", base_url: str | None = None,
                  minor_version: int | None = None, timeout: float = 30.0, retries: int = 4, backoff: float = 0.5,
-                 pacer: Pacer | None = None, session: requests.Session | None = None, verify_tls: bool | None = None):
+                 pacer: Pacer | None = None, session: requests.Session | None = None, verify_tls: bool | None = None,
+                 throttle_window: float = WINDOW):
         if environment not in BASE_URLS:
             raise ValueError(f"environment must be sandbox or production, not {environment!r}")
         self.realm_id, self.auth = str(realm_id), auth
@@ -188,6 +155,7 @@ class QuickBooksClient:
                         MIN_MINOR_VERSION)
             self.minor_version = MIN_MINOR_VERSION
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.throttle_window = throttle_window  # a 429 without Retry-After: the retries cover this many seconds
         self.pacer = pacer or Pacer()
         self.session = session or requests.Session()
         # Passed on every request: a session-level False alone is overridden by REQUESTS_CA_BUNDLE.
@@ -198,13 +166,15 @@ class QuickBooksClient:
 
     # -- one request ------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: dict | None = None, body: Any = None, requestid: str | None = None,
-                content_type: str = "application/json", where: str = "") -> dict:
+                content_type: str = "application/json", where: str = "", retry_writes: bool = True) -> dict:
+        """`retry_writes` False: a POST that may have been applied (5xx, no answer) raises QuickBooksAmbiguous even
+        with a requestid, for a caller that checks what happened before sending again (an invoice's send)."""
         url = f"{self.base_url}/v3/company/{self.realm_id}/{path}"
         query = {**(params or {}), "minorversion": str(self.minor_version)}
         if requestid:
             query["requestid"] = requestid
         data = dumps(body).encode("utf-8") if body is not None and content_type == "application/json" else body
-        safe = method == "GET" or bool(requestid)  # a POST is repeated only with a requestid
+        safe = method == "GET" or (bool(requestid) and retry_writes)  # a POST is repeated only with a requestid
         refreshed = False
         attempt = 0
         where = where or f"{method} /{path.split('?')[0]}"
@@ -216,7 +186,7 @@ class QuickBooksClient:
             wait = 0.0
             self.calls += 1
             try:
-                with self.pacer.slot():
+                with self.pacer.slot(batch=path == "batch"):
                     resp = self.session.request(method, url, params=query, data=data, headers=headers,
                                                 timeout=self.timeout, verify=self.verify)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -228,8 +198,8 @@ class QuickBooksClient:
                     raise QuickBooksUnavailable(f"cannot reach QuickBooks at {self.base_url}: "
                                                 f"{no_answer(exc, self.timeout)}") from None
                 if not (safe or never_sent(exc)):
-                    raise QuickBooksAmbiguous(f"{where}: no answer from QuickBooks after sending a write "
-                                              f"without a requestid ({no_answer(exc, self.timeout)})") from None
+                    raise QuickBooksAmbiguous(f"{where}: no answer from QuickBooks after sending a write it may have "
+                                              f"applied ({no_answer(exc, self.timeout)})") from None
                 problem = no_answer(exc, self.timeout)
             else:
                 self.answered = True
@@ -242,13 +212,13 @@ class QuickBooksClient:
                     refreshed = True
                     continue
                 if status == 429:
-                    wait = retry_after(resp) or backoff(self.backoff, attempt)
+                    wait = retry_after(resp) or self._throttled_wait(attempt)
                     self.pacer.hold(wait)
                     problem = "HTTP 429 (throttled)"
                 elif status >= 500 and safe:
                     problem, wait = f"HTTP {status}", retry_after(resp)
                 elif status >= 500:
-                    raise QuickBooksAmbiguous(f"{where}: HTTP {status} after sending a write without a requestid")
+                    raise QuickBooksAmbiguous(f"{where}: HTTP {status} after sending a write it may have applied")
                 else:
                     return self._parse(resp, where)
             if attempt >= self.retries:
@@ -258,6 +228,13 @@ class QuickBooksClient:
             if not problem.startswith("HTTP 429"):  # after a 429 the pacer holds every request of the company
                 time.sleep(backoff(self.backoff, attempt, at_least=wait))
             attempt += 1
+
+    def _throttled_wait(self, attempt: int) -> float:
+        """The wait before retry `attempt` of a 429 that names no Retry-After (Intuit documents none): doubling, and
+        the retries together span `throttle_window`, so a per-minute budget has cleared before the last one
+        (4, 8, 16, 32 s with the default 4 retries: 60 s, where 0.5 s doubling gave up after 7.5 s)."""
+        share = self.throttle_window * 2 ** attempt / (2 ** max(self.retries, 1) - 1)
+        return backoff(self.backoff, attempt, at_least=share)
 
     def _parse(self, resp: requests.Response, where: str) -> dict:
         content = resp.content or b"{}"
@@ -293,10 +270,14 @@ class QuickBooksClient:
                             where=f"{entity} {body.get('Id')}")[entity]
 
     def send_invoice(self, invoice_id: str, send_to: str | None, *, requestid: str) -> dict:
-        """POST /invoice/{id}/send: QuickBooks emails the invoice (to `send_to`, else its BillEmail)."""
+        """POST /invoice/{id}/send (Content-Type application/octet-stream, as Intuit's page asks): QuickBooks emails
+        the invoice (to `send_to`, else its BillEmail). Never repeated here: nothing documents that Intuit replays a
+        send by requestid, so a 5xx or a lost answer raises QuickBooksAmbiguous for the writer to look for the
+        e-mail's trace on the invoice first."""
         params = {"sendTo": send_to} if send_to else {}
         return self.request("POST", f"invoice/{invoice_id}/send", params=params, body=b"", requestid=requestid,
-                            content_type="application/octet-stream", where=f"send Invoice {invoice_id}")["Invoice"]
+                            content_type="application/octet-stream", where=f"send Invoice {invoice_id}",
+                            retry_writes=False)["Invoice"]
 
     def preferences(self) -> dict:
         return self.request("GET", "preferences", where="Preferences")["Preferences"]

@@ -48,6 +48,8 @@ class CustomFields(Frozen):
     """Names of invoice custom fields (the three of Account and settings > Sales > Custom fields)."""
 
     disputed: str | None = "Disputed"  # a non-empty value other than no/false/0 marks the invoice disputed
+    # QuickBooks' newer custom fields come back only with include=enhancedAllCustomFields: a second read of invoices
+    enhanced: bool = True
 
 
 class Terms(Frozen):
@@ -99,6 +101,9 @@ class QuickBooksMapping(Frozen):
     notes: Notes = Notes()
     # Intuit's batch page now says 10 payloads a batch and 40 batch requests a minute; 30 is the old maximum.
     batch_size: int = Field(default=10, ge=1, le=30)
+    # batch requests a minute: 120 per company in production since 2025-10-31 (Intuit's blog of 2025-08-13,
+    # https://blogs.intuit.com/2025/08/13/upcoming-changes-to-the-accounting-api); 40 on the older batch page
+    batch_per_minute: int = Field(default=120, ge=1)
 
 
 def shipped_mapping_path() -> Path:

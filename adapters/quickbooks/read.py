@@ -22,12 +22,12 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from adapters.quickbooks.client import QuickBooksClient, country_code, money, qbo_date, quote, ref
+from adapters.quickbooks.client import QuickBooksClient, money, qbo_date, quote, ref
+from adapters.quickbooks.customers import MAX_LEVELS, letterhead, parents_wanted, payer, to_customer
 from adapters.quickbooks.errors import QuickBooksError, QuickBooksPagingError
 from adapters.quickbooks.mapping import QuickBooksMapping
-from connector import postal
 from connector.keys import PREFIX, make_key, parse
-from connector.models import Credit, Customer, HistoryEntry, Ledger, Letterhead, Receivable, Rejection, Settlement
+from connector.models import Credit, HistoryEntry, Ledger, Letterhead, Receivable, Rejection, Settlement
 
 log = logging.getLogger("relance.quickbooks")
 
@@ -37,6 +37,12 @@ CDC_LIMIT = 1000  # a CDC answer holds at most 1,000 objects in all (every entit
 LAG = timedelta(minutes=2)  # the cursor is set this long before the read starts (commits landing late)
 MARKER = f"[{PREFIX}"
 _FALSE = {"", "no", "false", "0", "n", "non"}
+_TRUE = {"yes", "true", "1", "y", "x", "oui", "ja", "si", "sí", "disputed"}  # disputed, with no reason beyond that
+# Custom fields: the three legacy string fields come with every Invoice; QuickBooks' newer ones (Advanced, more types)
+# only "with include=enhancedAllCustomFields" (https://developer.intuit.com/app/developer/qbo/docs/workflows/create-custom-fields),
+# in the same CustomField array: DefinitionId, Name, Type and StringValue, BooleanValue, DateValue or NumberValue
+# (IPPCustomField in intuit/QuickBooks-V3-PHP-SDK src/Data/IPPCustomField.php)
+ENHANCED_FIELDS = "enhancedAllCustomFields"
 # Invoice.InvoiceLink (minor version 36): "Include query param `include=invoiceLink` to get the link back on query
 # response" (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice)
 INVOICE_LINK = "invoiceLink"
@@ -48,61 +54,22 @@ def invoice_name(inv: dict) -> str:
 
 # -- one conversion function per entity ---------------------------------------------------------------
 
-def postal_address(addr: dict, home: str | None = None) -> tuple[str, ...]:
-    """A QuickBooks PhysicalAddress (Line1..Line5, City, CountrySubDivisionCode, PostalCode, Country) as the lines of a
-    letter's window, the country last unless it is `home` (the company's, assumed when Country is empty); a country
-    held in words Relance cannot name is kept as written."""
-    if not addr or not (addr.get("Line1") or "").strip():
-        return ()
-    country = str(addr.get("Country") or "").strip()
-    code = country_code(country) if country else ((home or "").upper() or None)
-    out = postal.lines([addr.get(f"Line{n}") for n in range(1, 6)], addr.get("PostalCode"), addr.get("City"),
-                       addr.get("CountrySubDivisionCode"), code, home)
-    if country and not code and country.casefold() not in {x.casefold() for x in out}:
-        out = (*out, country.upper())
-    return out
-
-
-def letterhead(info: dict) -> Letterhead:
-    """CompanyInfo as a letter's head prints it: the name customers know (CompanyName), the address customers write
-    to (CustomerCommunicationAddr, else CompanyAddr); QuickBooks keeps no language for the company, so its
-    country decides which of the shipped languages its staff read."""
-    addr = info.get("CustomerCommunicationAddr") or info.get("CompanyAddr") or {}
-    country = country_code(info.get("Country")) or country_code(addr.get("Country"))
-    return Letterhead(
-        name=str(info.get("CompanyName") or info.get("LegalName") or ""), address=postal_address(addr),
-        city=(addr.get("City") or None), country=country,
-        phone=(info.get("PrimaryPhone") or {}).get("FreeFormNumber") or None,
-        email=(info.get("Email") or {}).get("Address") or None,
-        lang={"FR": "fr_FR", "DE": "de_DE", "ES": "es_ES", "GB": "en_GB", "CA": "en_CA", "AU": "en_AU"}.get(country or "",
-                                                                                                       "en_US"))
-
-
-def to_customer(row: dict, mapping: QuickBooksMapping, home: str | None = None) -> Customer:
-    """`home`: the company's country (CompanyInfo.Country); a letter to a customer there carries no country line."""
-    cfg = mapping.customers
-    notes = str(row.get("Notes") or "")
-    addr = row.get("BillAddr") or {}
-    phone = (row.get("PrimaryPhone") or {}).get("FreeFormNumber") or (row.get("Mobile") or {}).get("FreeFormNumber")
-    name = (row.get("DisplayName") or row.get("CompanyName") or "").strip()
-    if cfg.professional_marker and cfg.professional_marker in notes:
-        kind = "company"
-    elif cfg.consumer_marker and cfg.consumer_marker in notes:
-        kind = "person"
-    else:
-        kind = "company" if (row.get("CompanyName") or "").strip() else "person"
-    return Customer(
-        id=str(row["Id"]), name=name or f"Customer {row['Id']}", kind=kind, lang=cfg.lang,
-        country=country_code(addr.get("Country")),
-        has_email=bool(((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip()),
-        has_phone=bool((phone or "").strip()),
-        has_address=bool((addr.get("Line1") or "").strip() and (addr.get("City") or "").strip()),
-        excluded=bool((cfg.excluded_marker and cfg.excluded_marker in notes)
-                      or (cfg.inactive_excluded and row.get("Active") is False)),
-        contact=" ".join(x.strip() for x in (row.get("GivenName"), row.get("FamilyName")) if x and x.strip()) or None,
-        email=((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip() or None,
-        address=postal_address(addr, home),
-    )
+def dispute(inv: dict, name: str) -> tuple[bool, str | None]:
+    """(disputed, reason) from the invoice's custom field `name`: a BooleanValue, or a StringValue that is not
+    no/false/0; the value is the reason when it is a real text, not yes/true/x. QuickBooks dates no custom field,
+    so a dispute has no date here."""
+    disputed, reason = False, None
+    for cf in inv.get("CustomField") or []:
+        if str(cf.get("Name") or "").strip().casefold() != name.strip().casefold():
+            continue
+        if isinstance(cf.get("BooleanValue"), bool):
+            disputed = disputed or cf["BooleanValue"]
+            continue
+        value = str(cf.get("StringValue") or "").strip()
+        if value.casefold() not in _FALSE:
+            disputed = True
+            reason = reason or (None if value.casefold() in _TRUE else value)
+    return disputed, reason
 
 
 def line_detail(line: dict) -> dict:
@@ -151,16 +118,12 @@ def to_receivable(inv: dict, settlements: list[Settlement], terms: dict[str, dic
     customer = ref(inv.get("CustomerRef"))
     if not customer:
         raise ValueError("no CustomerRef")
-    disputed = False
-    if mapping.custom_fields.disputed:
-        for cf in inv.get("CustomField") or []:
-            if str(cf.get("Name") or "").casefold() == mapping.custom_fields.disputed.casefold():
-                disputed = str(cf.get("StringValue") or "").strip().casefold() not in _FALSE
+    disputed, reason = dispute(inv, mapping.custom_fields.disputed) if mapping.custom_fields.disputed else (False, None)
     rate = mapping.terms.contract_rates.get(str(term.get("Name"))) if term else None
     return Receivable(
         id=str(inv["Id"]), invoice_id=str(inv["Id"]), number=str(inv.get("DocNumber") or inv["Id"]),
         customer_id=customer, issue_date=min(issued, due), due_date=due, amount=amount, open_amount=open_amount,
-        currency=ref(inv.get("CurrencyRef")) or home_currency, disputed=disputed,
+        currency=ref(inv.get("CurrencyRef")) or home_currency, disputed=disputed, dispute_reason=reason,
         settlements=tuple(sorted(settlements, key=lambda s: s.date)),
         is_penalty=penalty, contract_rate=rate,  # InvoiceLink: https://connect.intuit.com/portal/app/CommerceNetwork/...
         pay_url=link if (link := str(inv.get("InvoiceLink") or "")).startswith("https://") else None,
@@ -276,10 +239,14 @@ class Reader:
         currency, company = self._home()
         snap = Snapshot(home_currency=currency, home_country=company.country if company else None, company=company)
         since = as_of - timedelta(days=cfg.paid_lookback_days)
-        snap.put("Invoice", c.query_all("Invoice", "Balance > '0'", page_size=cfg.page_size, include=INVOICE_LINK))
         # `<= '0'`: a negative invoice (a broken import) is read, as CDC would bring it, and reported, not ignored
-        snap.put("Invoice", c.query_all("Invoice", f"TxnDate >= {quote(since.isoformat())} and Balance <= '0'",
-                                        page_size=cfg.page_size, include=INVOICE_LINK))
+        wheres = ("Balance > '0'", f"TxnDate >= {quote(since.isoformat())} and Balance <= '0'")
+        for where in wheres:
+            snap.put("Invoice", c.query_all("Invoice", where, page_size=cfg.page_size, include=INVOICE_LINK))
+        if self._enhanced():  # the same invoices again, for their newer custom fields (one `include` a request)
+            for where in wheres:
+                _merge_fields(snap.objects["Invoice"], c.query_all("Invoice", where, page_size=cfg.page_size,
+                                                                   include=ENHANCED_FIELDS))
         oldest = min((qbo_date(i.get("TxnDate")) or since for i in snap.objects["Invoice"].values()), default=since)
         window = quote(min(oldest, since).isoformat())
         snap.put("Payment", c.query_all("Payment", f"TxnDate >= {window}", page_size=cfg.page_size))
@@ -294,6 +261,10 @@ class Reader:
         if (total := sum(len(rows) for rows in changes.values())) >= CDC_LIMIT:
             raise _TooMany(f"the answer holds {total} changed objects, the {CDC_LIMIT} a CDC response holds at most")
         self._links(snap, changes.get("Invoice", []))
+        if self._enhanced():  # CDC takes no `include`: changed invoices are read again for their newer custom fields
+            live = {str(r["Id"]): r for r in changes.get("Invoice", [])
+                    if str(r.get("status", "")).lower() not in ("deleted", "voided")}
+            _merge_fields(live, self.client.query_ids("Invoice", list(live), include=ENHANCED_FIELDS))
         for entity, rows in changes.items():
             snap.put(entity, rows)
         self._customers(snap)
@@ -319,11 +290,20 @@ class Reader:
             if link := links.get(str(row.get("Id"))):
                 row["InvoiceLink"] = link
 
+    def _enhanced(self) -> bool:
+        return bool(self.mapping.custom_fields.disputed and self.mapping.custom_fields.enhanced)
+
     def _customers(self, snap: Snapshot) -> None:
+        """The invoices' customers, and the parents the jobs among them bill through (a level at a time)."""
+        customers = snap.objects["Customer"]
         wanted = {ref(i.get("CustomerRef")) for i in snap.objects["Invoice"].values()} - {None}
-        missing = sorted(wanted - set(snap.objects["Customer"]))
-        if missing:
-            snap.put("Customer", self.client.query_ids("Customer", missing, extra="Active in (true, false)"))
+        for _ in range(MAX_LEVELS + 1):
+            missing = sorted(wanted - set(customers))
+            if missing:
+                snap.put("Customer", self.client.query_ids("Customer", missing, extra="Active in (true, false)"))
+            wanted = parents_wanted(customers[c] for c in wanted if c in customers) - set(customers)
+            if not wanted:
+                return
 
     def _home(self) -> tuple[str, Letterhead | None]:
         """The home currency (Preferences) and the company that signs (CompanyInfo; its country needs no line)."""
@@ -336,6 +316,14 @@ class Reader:
 
 class _TooMany(Exception):
     pass
+
+
+def _merge_fields(invoices: dict[str, dict], fresh: list[dict]) -> None:
+    """The CustomField arrays of an `include=enhancedAllCustomFields` answer (every field, legacy ones too) put on
+    the invoices read without it."""
+    for row in fresh:
+        if (inv := invoices.get(str(row.get("Id")))) is not None:
+            inv["CustomField"] = row.get("CustomField") or []
 
 
 def build_ledger(snap: Snapshot, mapping: QuickBooksMapping, as_of: date) -> Ledger:
@@ -376,13 +364,19 @@ def build_ledger(snap: Snapshot, mapping: QuickBooksMapping, as_of: date) -> Led
             led.receivables.append(rec)
     wanted = {r.customer_id for r in led.receivables}
     customers = snap.objects.get("Customer", {})
+    bill_emails: dict[str, list[str]] = defaultdict(list)  # where QuickBooks sends each open invoice
+    for r in led.receivables:
+        inv = snap.objects["Invoice"].get(r.invoice_id) or {}
+        if r.open_amount > 0 and (address := ((inv.get("BillEmail") or {}).get("Address") or "").strip()):
+            bill_emails[r.customer_id].append(address)
     for cid in sorted(wanted):
         row = customers.get(cid)
         if row is None:
             led.rejected.append(Rejection(record=f"Customer {cid}", reason="not found in QuickBooks (deleted or merged)"))
             continue
         try:
-            led.customers.append(to_customer(row, mapping, snap.home_country))
+            led.customers.append(to_customer(row, mapping, snap.home_country, parent=payer(row, customers),
+                                             bill_emails=bill_emails.get(cid, ())))
         except (ValidationError, ValueError, TypeError, KeyError) as exc:
             led.rejected.append(Rejection(record=f"Customer {row.get('DisplayName') or cid}", reason=_reason(exc)))
     for att in snap.objects.get("Attachable", {}).values():

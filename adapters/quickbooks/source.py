@@ -13,13 +13,14 @@ import requests
 from adapters.quickbooks.credits import dated
 from adapters.quickbooks.ledger import open_items
 from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
-from adapters.quickbooks.client import MAX_BATCH, Pacer, QuickBooksClient
+from adapters.quickbooks.client import MAX_BATCH, QuickBooksClient
+from adapters.quickbooks.pacing import Pacer
 from adapters.quickbooks.errors import QuickBooksAuthError
 from adapters.quickbooks.lease import QuickBooksClaims
 from adapters.quickbooks.mapping import QuickBooksMapping, load_mapping
-from adapters.quickbooks.read import Reader
 from adapters.quickbooks.setup import Resolved, builtin_late_fees, ensure_all
-from adapters.quickbooks.read import letterhead
+from adapters.quickbooks.customers import letterhead
+from adapters.quickbooks.read import Reader
 from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector import approvals
 from connector.errors import ConfigError, RelanceError
@@ -55,6 +56,7 @@ class QuickBooksSource(Source):
         self.auth = auth
         session = requests.Session()
         session.verify = verify_tls
+        pacer = pacer or Pacer(batch_per_minute=self.mapping.batch_per_minute)
         self.client = QuickBooksClient(self.realm_id, auth, environment=environment, base_url=base_url,
                                        minor_version=minor_version, timeout=timeout, pacer=pacer, session=session)
         self.reader = Reader(self.client, self.mapping)

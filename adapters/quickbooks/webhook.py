@@ -70,15 +70,26 @@ def verify(body: bytes, header: str | None, verifier_token: str) -> None:
 
 
 def _cloud_events(events: list) -> list[Change]:
-    out = []
-    for ev in events:
+    """The changes of a CloudEvents delivery. A malformed event among good ones is logged (its place, never its
+    content: an event's id or company is the body's) and skipped, the others kept: Intuit delivers several events,
+    of several companies, in one request and sends the whole request again when it is not answered 200, so refusing
+    it would hold back the good events and bring the bad one back again and again. A delivery with no usable event
+    at all is not Intuit's: BadPayload (400)."""
+    out, bad = [], []
+    for n, ev in enumerate(events):
+        parts = str(ev.get("type", "")).split(".") if isinstance(ev, dict) else []  # qbo.<entity>.<operation>.v<N>
         if not isinstance(ev, dict) or "specversion" not in ev:
-            raise BadPayload("a CloudEvents array item has no specversion")
-        parts = str(ev.get("type", "")).split(".")  # qbo.<entity>.<operation>.v<N>
-        if len(parts) < 3 or not ev.get("intuitaccountid"):
-            raise BadPayload("a CloudEvent without type qbo.<entity>.<operation>.vN or intuitaccountid")
-        out.append(Change(str(ev["intuitaccountid"]), parts[1].lower(), str(ev.get("intuitentityid", "")),
-                          parts[2].lower()))
+            bad.append((n, "no specversion"))
+        elif len(parts) < 3 or parts[0] != "qbo" or not ev.get("intuitaccountid"):
+            bad.append((n, "no type qbo.<entity>.<operation>.vN or no intuitaccountid"))
+        else:
+            out.append(Change(str(ev["intuitaccountid"]), parts[1].lower(), str(ev.get("intuitentityid", "")),
+                              parts[2].lower()))
+    if bad and not out:
+        raise BadPayload(f"no CloudEvent of the {len(events)} is usable ({bad[0][1]})")
+    for n, problem in bad:
+        log.warning("QuickBooks webhook: event %d of %d skipped (%s, event not logged); the others are handled",
+                    n + 1, len(events), problem)
     return out
 
 
@@ -119,8 +130,9 @@ def realms_to_refresh(body: bytes, header: str | None, verifier_token: str) -> s
 
 
 def wsgi_app(verifier_token: str, on_realms):
-    """A minimal WSGI endpoint: 200 and `on_realms(realms)` for a good request, 401 for a bad signature,
-    400 for a bad payload, 413 for a body too big to be Intuit's. Intuit retries what is not answered 200."""
+    """A minimal WSGI endpoint: 200 and `on_realms(realms)` for a good request (one whose malformed CloudEvents are
+    logged and skipped), 401 for a bad signature, 400 for a body that is not Intuit's at all, 413 for a body too big
+    to be Intuit's. Intuit retries what is not answered 200."""
 
     def reply(start_response, status: str):
         start_response(status, [("Content-Type", "text/plain")])

@@ -10,13 +10,16 @@ QuickBooks has no task API: call, letter and hand-over actions are notes (and li
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from adapters.http import backoff
 from adapters.quickbooks.client import MAX_BATCH, MAX_PAGE, BatchItem, QuickBooksClient, quote, request_id
-from adapters.quickbooks.errors import QuickBooksError, QuickBooksStaleObject
+from adapters.quickbooks.errors import QuickBooksAmbiguous, QuickBooksError, QuickBooksStaleObject
+from adapters.quickbooks.customers import MAX_LEVELS
 from adapters.quickbooks.mapping import QuickBooksMapping
 from adapters.quickbooks.read import money, ref
 from adapters.quickbooks.setup import Resolved
@@ -30,6 +33,15 @@ from connector.templates import Library
 # QuickBooks sends e-mails only: every other channel is recorded as a note (and a worklist line for a task).
 NOTE_ONLY = frozenset(channels.CHANNELS) - channels.SENT
 STALE_TRIES = 4
+SEND_TRIES = 3  # sends of one invoice whose answers were lost, each after finding no trace of the e-mail
+
+
+def went_out(before: dict, after: dict) -> bool:
+    """Did QuickBooks e-mail the invoice between the two reads? Its send stamps DeliveryInfo.DeliveryTime."""
+    stamp = ((after.get("DeliveryInfo") or {}).get("DeliveryTime") or "")
+    if stamp and stamp != ((before.get("DeliveryInfo") or {}).get("DeliveryTime") or ""):
+        return True
+    return after.get("EmailStatus") == "EmailSent" and before.get("EmailStatus") != "EmailSent"
 
 
 def marker_of(op: Operation) -> str:
@@ -165,26 +177,49 @@ class Writer:
         fallback: list[str | None] = []  # read once, when an invoice first needs it
         sent, to_all = [], []
         for invoice_id in invoices[:self.mapping.email.max_invoices]:
-            to = own = self._invoice_email(invoice_id)
+            before = self.client.read("Invoice", invoice_id)
+            to = own = ((before.get("BillEmail") or {}).get("Address") or "").strip() or None
             if not own:
                 if not fallback:
                     fallback.append(self.mapping.email.send_to or self._billing_email(op.customer_id))
                 to = fallback[0]
-            # One requestid per (operation, invoice): a re-run replays the send instead of emailing again.
-            self.client.send_invoice(invoice_id, None if own else to, requestid=request_id(op.key, "send", invoice_id))
+            # One requestid per (operation, invoice), for a replay if Intuit gives one (undocumented for /send).
+            self._send_once(before, None if own else to, request_id(op.key, "send", invoice_id))
             sent.append(invoice_id)
             if to and to not in to_all:
                 to_all.append(to)
         numbers = ", ".join(i.number for i in op.items if i.invoice_id in sent) or ", ".join(sent)
         return f"QuickBooks emailed invoice(s) {numbers}" + (f" to {', '.join(to_all)}" if to_all else "")
 
-    def _invoice_email(self, invoice_id: str) -> str | None:
-        row = self.client.read("Invoice", invoice_id)
-        return ((row.get("BillEmail") or {}).get("Address") or "").strip() or None
+    def _send_once(self, before: dict, send_to: str | None, requestid: str) -> dict:
+        """Send an invoice once even when QuickBooks' answer is lost (a 5xx or no answer after the request left):
+        before sending again, read the invoice for the e-mail's trace, a DeliveryInfo.DeliveryTime other than the
+        one read before (or EmailStatus turned EmailSent), which Intuit's send writes ("The response ... includes the
+        Invoice object with EmailStatus set to EmailSent and DeliveryInfo", "Send an invoice" on
+        https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice)."""
+        invoice_id = str(before["Id"])
+        for attempt in range(SEND_TRIES):
+            try:
+                return self.client.send_invoice(invoice_id, send_to, requestid=requestid)
+            except QuickBooksAmbiguous:
+                now = self.client.read("Invoice", invoice_id)
+                if went_out(before, now):
+                    return now
+                if attempt + 1 == SEND_TRIES:
+                    raise
+                time.sleep(backoff(self.client.backoff, attempt))
+        raise AssertionError("unreachable")
 
     def _billing_email(self, customer_id: str) -> str | None:
+        """The customer's PrimaryEmailAddr, else, for a job that bills through its parent, the parent's."""
         row = self.client.read("Customer", customer_id)
-        return ((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip() or None
+        for _ in range(MAX_LEVELS):
+            if address := ((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip():
+                return address
+            if row.get("BillWithParent") is not True or not (parent := ref(row.get("ParentRef"))):
+                return None
+            row = self.client.read("Customer", parent)
+        return None
 
     # -- penalties --------------------------------------------------------------------------------
     def _penalty(self, op: Operation) -> str:

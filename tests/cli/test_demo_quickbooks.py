@@ -45,7 +45,7 @@ def kept(monkeypatch):
 
 def source_on(emu: QuickBooksEmulator) -> QuickBooksSource:
     return QuickBooksSource.with_token(emu.realm_id, emu.issue_tokens()["access_token"], base_url=emu.url,
-                                      pacer=Pacer(per_minute=1_000_000))
+                                      pacer=Pacer(per_minute=1_000_000, batch_per_minute=1_000_000))
 
 
 def notes(emu: QuickBooksEmulator) -> list[dict]:

@@ -56,7 +56,7 @@ def build_source(system: str, spec: dict, fake: FakeTime | None = None):
                           companies=(1,), timeout=timeout)
     if system == "quickbooks":
         # The emulator has no request limit; pacing to Intuit's 500 a minute would only make the run wait.
-        pacer = Pacer(per_minute=100_000, clock=fake.monotonic, sleep=fake.sleep) if fake else Pacer(per_minute=100_000)
+        pacer = Pacer(per_minute=100_000, batch_per_minute=100_000, clock=fake.monotonic, sleep=fake.sleep) if fake else Pacer(per_minute=100_000, batch_per_minute=100_000)
         return QuickBooksSource.with_token(spec["realm_id"], spec["token"], base_url=spec["url"],
                                            environment="sandbox", pacer=pacer, timeout=timeout)
     raise ValueError(f"unknown system {system!r}")

@@ -44,7 +44,7 @@ class QuickBooksBooks:
         return {"url": self.url, "realm_id": self.emu.realm_id, "token": self.token}
 
     def source(self, **kw) -> QuickBooksSource:
-        kw.setdefault("pacer", Pacer(per_minute=100_000))
+        kw.setdefault("pacer", Pacer(per_minute=100_000, batch_per_minute=100_000))
         return QuickBooksSource.with_token(self.emu.realm_id, self.token, base_url=self.url, environment="sandbox",
                                            **kw)
 

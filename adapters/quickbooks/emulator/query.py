@@ -1,7 +1,12 @@
 """The subset of Intuit's query language the emulator understands: SELECT * | COUNT(*) FROM entity
-[WHERE cond AND cond ...] [ORDERBY field [ASC|DESC]] [STARTPOSITION n] [MAXRESULTS n], with =, !=, <, >,
-<=, >=, IN (...) and LIKE '%...%'. Field paths are dotted and case-insensitive; a reference compares by
-its `value`; a list field (AttachableRef) matches when any element does. No OR: Intuit has none either.
+[WHERE cond AND cond ...] [ORDERBY field [ASC|DESC]] [STARTPOSITION n] [MAXRESULTS n], with =, <, >, <=, >=,
+IN (...) and LIKE '%...%': the operators of Intuit's list
+(https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries), which
+has no != or <>: those are refused, so a query only the emulator would answer cannot pass the tests. Field paths
+are dotted and case-insensitive; a reference compares by its `value`; a list field (AttachableRef) matches when
+any element does. No OR: Intuit has none either.
+STARTPOSITION 0 reads from the first row, as Intuit does ("the 0 value for start_position is accepted by the API
+... The API considers it as 1", routablehq/python-quickbooks#177).
 """
 
 from __future__ import annotations
@@ -102,8 +107,8 @@ def parse(text: str) -> Query:
                         if sep != ",":
                             raise QueryError("expected , or ) in IN list")
                     q.where.append(Cond(path, "in", values))
-                elif op in ("=", "!=", "<>", "<", ">", "<=", ">=", "like"):
-                    q.where.append(Cond(path, "!=" if op == "<>" else op, [_literal(toks[i])]))
+                elif op in ("=", "<", ">", "<=", ">=", "like"):
+                    q.where.append(Cond(path, op, [_literal(toks[i])]))
                     i += 1
                 else:
                     raise QueryError(f"unsupported operator {op!r}")
@@ -123,6 +128,8 @@ def parse(text: str) -> Query:
             q.max_results = int(word())
         else:
             raise QueryError(f"unexpected {kw!r}")
+    if q.start == 0:
+        q.start = 1
     if q.start < 1 or q.max_results < 1:
         raise QueryError("STARTPOSITION and MAXRESULTS must be positive")
     q.max_results = min(q.max_results, 1000)
@@ -184,15 +191,13 @@ def _match(value: Any, cond: Cond) -> bool:
         return False
     a, b = pair
     try:
-        return {"=": a == b, "!=": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[cond.op]
+        return {"=": a == b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[cond.op]
     except TypeError:
         return False
 
 
 def matches(obj: dict, cond: Cond) -> bool:
     values = _get(obj, cond.path.split("."))
-    if cond.op == "!=":
-        return all(_match(v, cond) for v in values)
     return any(_match(v, cond) for v in values)
 
 

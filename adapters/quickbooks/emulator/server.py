@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 from adapters.loopback import LoopbackServer
 from adapters.quickbooks.client import dumps
 from adapters.quickbooks.emulator.query import QueryError, parse, run
-from adapters.quickbooks.emulator.store import ENTITIES, NAME_LISTS, Fault, Store
+from adapters.quickbooks.emulator.store import ENTITIES, NAME_LISTS, Fault, Store, pacific
 
 _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
 # "The maximum number of objects that can be returned in a response is 1000" (Intuit's developer blog,
@@ -44,6 +44,16 @@ _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
 CDC_MAX = 1000
 LINK_MINOR_VERSION = 36  # Invoice.InvoiceLink: "Minor version: 36"
 DEFAULT_MINOR_VERSION = 75  # what Intuit serves without the parameter since 2025-08-01
+# The three legacy custom fields (DefinitionId 1-3, "the first three String custom fields" of
+# https://developer.intuit.com/app/developer/qbo/docs/workflows/create-custom-fields) come with every invoice; the
+# others only when the request has include=enhancedAllCustomFields (same page)
+LEGACY_FIELDS = {"1", "2", "3"}
+# A 429 as Intuit answers it: XML whatever the Accept header, and no Retry-After (ruckus/quickbooks-ruby
+# spec/fixtures/too_many_requests_error.xml, a sandbox answer; routablehq/python-quickbooks#43 and #83)
+THROTTLED = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<IntuitResponse time="%s" '
+             b'xmlns="http://schema.intuit.com/finance/v3">\n  <Fault type="SERVICE">\n    <Error code="3001">\n      '
+             b'<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>\n      <Detail>The request '
+             b'limit was reached.  Try again later</Detail>\n    </Error>\n  </Fault>\n</IntuitResponse>\n')
 
 
 class QuickBooksEmulator:
@@ -51,7 +61,7 @@ class QuickBooksEmulator:
                  client_secret: str = "emulator-secret", home_currency: str = "EUR",
                  company_name: str = "Emulated Company", per_minute: int | None = None,
                  max_concurrent: int | None = None, clock: Callable[[], datetime] | None = None,
-                 country: str = "FR", company_info: dict | None = None):
+                 country: str = "FR", company_info: dict | None = None, batch_per_minute: int | None = None):
         self.realm_id, self.client_id, self.client_secret = str(realm_id), client_id, client_secret
         self.company_name = company_name
         # CompanyInfo as Intuit's read answers it (CompanyName, LegalName, CompanyAddr, CustomerCommunicationAddr,
@@ -64,6 +74,10 @@ class QuickBooksEmulator:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.store = Store(home_currency, clock=lambda: self.clock())
         self.per_minute, self.max_concurrent = per_minute, max_concurrent
+        self.batch_per_minute = batch_per_minute  # Intuit: 120 batch requests a minute a company (40 before 2025-10-31)
+        # Intuit documents requestid replay for creates and updates, not for /send: False answers a repeated send by
+        # sending again (what a client must survive), True replays it like a write
+        self.replay_sends = True
         self.fault_hook: Callable[[dict], Any] | None = None
         self.write_hook: Callable[[dict, str], Any] | None = None
         self.requests: list[dict] = []
@@ -85,6 +99,7 @@ class QuickBooksEmulator:
         self._refresh: str | None = None
         self._codes: set[str] = set()
         self._starts: deque[float] = deque()
+        self._batch_starts: deque[float] = deque()
         self._inflight = 0
         self._lock = threading.Lock()
         self._server: LoopbackServer | None = None
@@ -159,6 +174,8 @@ class QuickBooksEmulator:
         if path == "/oauth2/v1/tokens/bearer" and method == "POST":
             return self._token(body, headers)
         m = _API.match(path)
+        if not m and path.startswith("/v3/"):
+            return 400, _unsupported(path).body
         if not m:
             return 404, {"Fault": {"Error": [{"Message": "Not Found", "Detail": path, "code": "404"}], "type": "SERVICE"}}
         token = (headers.get("Authorization") or "").removeprefix("Bearer ").strip()
@@ -169,18 +186,21 @@ class QuickBooksEmulator:
                 "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
                 "detail": "Token expired: " + token[:4] + "...", "code": "3200", "element": None}],
                 "type": "AUTHENTICATION"}, "report": None, "queryResponse": None, "batchItemResponse": [],
-                "time": int(time.time() * 1000), "cdcresponse": []}
+                "attachableResponse": [], "syncErrorResponse": None, "requestId": None,
+                "time": int(time.time() * 1000), "status": None, "cdcresponse": []}  # minimul/qbo_api spec/vcr/error/401.yml
         if m["realm"] != self.realm_id:
             return 403, Fault(403, "100", "General Authentication Error",
                               "AuthorizationFailure: the token is not for this company", "AuthorizationFault").body
         rid = params.get("requestid")
+        if rid and not self.replay_sends and m["rest"].rstrip("/").endswith("/send"):
+            rid = None
         if rid and method == "POST":
             with self._lock:
                 if rid in self._replay:
                     self.replayed += 1
                     return self._replay[rid]
         try:
-            status, out = 200, self._api(method, m["rest"], params, body)
+            status, out = 200, self._api(method, m["rest"], params, body, headers.get("Content-Type") or "")
         except Fault as f:
             status, out = f.status, f.body
         except QueryError as exc:
@@ -189,23 +209,28 @@ class QuickBooksEmulator:
             status, out = 400, Fault(400, "2010", "Request has invalid or unsupported property",
                                      f"{type(exc).__name__}: {exc}").body
         if isinstance(out, dict):
-            out.setdefault("time", self.clock().isoformat(timespec="milliseconds"))
+            out.setdefault("time", pacific(self.clock(), "milliseconds"))
         if rid and method == "POST":
             with self._lock:
                 self._replay[rid] = (status, out)
         return status, out
 
-    def pace(self) -> tuple[int, dict] | None:
+    def pace(self, batch: bool = False) -> tuple[int, bytes, dict] | None:
+        """None, or the 429 of a request over a budget: per minute, at once, or batch requests per minute."""
         with self._lock:
             now = time.monotonic()
-            while self._starts and now - self._starts[0] >= 60:
-                self._starts.popleft()
+            for starts in (self._starts, self._batch_starts):
+                while starts and now - starts[0] >= 60:
+                    starts.popleft()
             over = (self.per_minute is not None and len(self._starts) >= self.per_minute) or (
-                self.max_concurrent is not None and self._inflight >= self.max_concurrent)
+                self.max_concurrent is not None and self._inflight >= self.max_concurrent) or (
+                batch and self.batch_per_minute is not None and len(self._batch_starts) >= self.batch_per_minute)
             if over:
-                return 429, Fault(429, "3001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-                                  "The request limit was reached.", "SERVICE").body
+                stamp = pacific(self.clock(), "milliseconds").encode()
+                return 429, THROTTLED % stamp, {"Content-Type": "application/xml"}
             self._starts.append(now)
+            if batch:
+                self._batch_starts.append(now)
             self._inflight += 1
             return None
 
@@ -234,11 +259,14 @@ class QuickBooksEmulator:
                          "expires_in": 3600, "x_refresh_token_expires_in": 8726400}
 
     # -- the API ----------------------------------------------------------------------------------
-    def _api(self, method: str, rest: str, params: dict, body: bytes) -> dict:
+    def _api(self, method: str, rest: str, params: dict, body: bytes, content_type: str = "") -> dict:
         parts = rest.strip("/").split("/")
         data = json.loads(body, parse_float=Decimal) if body and method == "POST" and parts[0] not in ("query",) and \
             not (len(parts) == 3 and parts[2] == "send") else None
         head = parts[0].lower()
+        if head not in ("query", "cdc", "batch", "preferences", "companyinfo") and not any(
+                e.lower() == head for e in ENTITIES):
+            raise _unsupported(rest)
         if head == "query":
             return self._query(params.get("query") or body.decode(), params)
         if head == "cdc" and method == "GET":
@@ -252,12 +280,17 @@ class QuickBooksEmulator:
         entity = _entity(head)
         if method == "GET" and len(parts) == 2:
             with self.store.lock:
-                return {entity: self._with_link(entity, copy.deepcopy(self.store.get(entity, parts[1])), params)}
+                return {entity: self._shaped(entity, copy.deepcopy(self.store.get(entity, parts[1])), params)}
         if method == "POST" and len(parts) == 3 and parts[2] == "send" and entity == "Invoice":
-            return {"Invoice": self.store.send(parts[1], params.get("sendTo"))}
+            # "Content-Type: application/octet-stream" ("Send an invoice" on Intuit's Invoice page); the refusal's
+            # wording is the emulator's
+            if content_type.split(";")[0].strip().lower() != "application/octet-stream":
+                raise Fault(415, "500", "Unsupported Media Type",
+                            f"/send takes Content-Type application/octet-stream, not {content_type or 'none'}")
+            return {"Invoice": self._shaped("Invoice", self.store.send(parts[1], params.get("sendTo")), params)}
         if method == "POST" and len(parts) == 1:
             return {entity: self._write(entity, params.get("operation", ""), data)}
-        raise Fault(400, "500", "Unsupported Operation", f"{method} {rest}")
+        raise _unsupported(rest)
 
     def _write(self, entity: str, operation: str, data: dict) -> dict:
         if operation == "delete":
@@ -286,13 +319,17 @@ class QuickBooksEmulator:
         token = hashlib.sha384(f"{self.realm_id}:{inv['Id']}".encode()).hexdigest()
         return f"https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{token}?locale=en_US&cta=v3invoicelink"
 
-    def _with_link(self, entity: str, obj: dict, params: dict) -> dict:
-        """The answer's copy of an Invoice with its InvoiceLink, when the request asked for it (`include=invoiceLink`
-        on a query or a read, at minor version 36 or later, the field's documented minimum: stricter than Intuit, which
-        now serves 75 for an older version, so a client asking for less is caught here) and QuickBooks has one; else no
-        InvoiceLink key at all. CDC answers never carry it: Intuit documents no `include` there."""
+    def _shaped(self, entity: str, obj: dict, params: dict) -> dict:
+        """The answer's copy of an object as the request's `include` shapes it. An Invoice gets its InvoiceLink when
+        the request asked for it (`include=invoiceLink` on a query or a read, at minor version 36 or later, the
+        field's documented minimum: stricter than Intuit, which now serves 75 for an older version, so a client asking
+        for less is caught here) and QuickBooks has one, else no InvoiceLink key at all; custom fields other than the
+        three legacy ones only with `include=enhancedAllCustomFields`. CDC answers carry neither: Intuit documents no
+        `include` there."""
         obj.pop("InvoiceLink", None)
         include = {x.strip().lower() for x in str(params.get("include") or "").split(",")}
+        if "CustomField" in obj and "enhancedallcustomfields" not in include:
+            obj["CustomField"] = [f for f in obj["CustomField"] if str(f.get("DefinitionId")) in LEGACY_FIELDS]
         try:
             minor = int(params.get("minorversion") or DEFAULT_MINOR_VERSION)
         except ValueError:
@@ -311,7 +348,7 @@ class QuickBooksEmulator:
             if entity in NAME_LISTS and not any(c.path.lower() == "active" for c in q.where):
                 rows = [r for r in rows if r.get("Active", True)]
             page, total = run(q, rows)
-            page = [self._with_link(entity, copy.deepcopy(r), params or {}) for r in page]
+            page = [self._shaped(entity, copy.deepcopy(r), params or {}) for r in page]
         if q.count:
             return {"QueryResponse": {"totalCount": total}}
         if not page:
@@ -334,10 +371,10 @@ class QuickBooksEmulator:
         with self.store.lock:
             for name in params.get("entities", "").split(","):
                 entity = _entity(name.strip())
-                rows = [copy.deepcopy(o) for o in self.store.objects[entity].values()
+                rows = [self._shaped(entity, copy.deepcopy(o), {}) for o in self.store.objects[entity].values()
                         if datetime.fromisoformat(o["MetaData"]["LastUpdatedTime"]) >= since]
                 rows += [{"domain": "QBO", "status": "Deleted", "Id": i,
-                          "MetaData": {"LastUpdatedTime": t.isoformat(timespec="seconds")}}
+                          "MetaData": {"LastUpdatedTime": pacific(t)}}
                          for e, i, t in self.store.deleted if e == entity and t >= since]
                 rows = rows[:room]
                 room -= len(rows)
@@ -362,11 +399,20 @@ class QuickBooksEmulator:
                 op = item.get("operation", "create")
                 obj = self._write(entity, "delete" if op == "delete" else item.get("optionsData", ""), item[entity])
                 out.append({"bId": bid, entity: obj})
-            except Fault as f:
-                out.append({"bId": bid, **f.body})
+            except Fault as f:  # a batch item's faults carry "element": "" (minimul/qbo_api spec/vcr/batch/basic.yml)
+                for error in f.body["Fault"]["Error"]:
+                    error.setdefault("element", "")
+                out.append({**f.body, "bId": bid})
             except QueryError as exc:
-                out.append({"bId": bid, **Fault(400, "4000", "Error parsing query", f"QueryParserError: {exc}").body})
+                out.append({**Fault(400, "4000", "Error parsing query", f"QueryParserError: {exc}", element="").body,
+                            "bId": bid})
         return {"BatchItemResponse": out}
+
+
+def _unsupported(path: str) -> Fault:
+    """What Intuit answers for a path it has no resource for: 400, code 500 (minimul/qbo_api spec/vcr/error/500.yml)."""
+    return Fault(400, "500", "Unsupported Operation",
+                 f"Operation Could not find resource for relative : {path} of full path: {path} is not supported.")
 
 
 def _entity(name: str) -> str:
@@ -410,7 +456,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(verdict, tuple) and not after:
             self._reply(*verdict)
             return
-        paced = parts.path.startswith("/v3/") and emu.pace()
+        paced = parts.path.startswith("/v3/") and emu.pace(batch=parts.path.rstrip("/").endswith("/batch"))
         if paced:
             self._reply(*paced)
             return
@@ -436,7 +482,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, status: int, out: Any, headers: dict | None = None) -> None:
         raw = out if isinstance(out, bytes) else dumps(out).encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        if "Content-Type" not in (headers or {}):
+            self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(raw)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)

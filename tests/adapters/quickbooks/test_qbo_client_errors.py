@@ -57,9 +57,15 @@ class Auth:
         return self.token
 
 
+def fake_pacer() -> Pacer:
+    """A pacer on a clock that moves by what it sleeps: a 429's wait of a minute takes no time."""
+    now = [0.0]
+    return Pacer(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+
+
 def client(**kw) -> QuickBooksClient:
     return QuickBooksClient("123", kw.pop("auth", Auth()), environment="sandbox", backoff=0, retries=2,
-                            pacer=Pacer(sleep=lambda s: None), **kw)
+                            pacer=fake_pacer(), **kw)
 
 
 @responses.activate

@@ -22,9 +22,10 @@ from tests.adapters.quickbooks.qbo_books import Books, Scoped, new_emulator
 A = date(2026, 3, 2)
 
 
-def _queries(emu, entity: str) -> list[str]:
+def _queries(emu, entity: str, include: str | None = None) -> list[str]:
     return [r["params"]["query"] for r in emu.requests if r["path"].endswith("/query")
-            and f"from {entity}" in r["params"].get("query", "")]
+            and f"from {entity}" in r["params"].get("query", "")
+            and (include is None or r["params"].get("include") == include)]
 
 
 def test_given_2500_open_invoices_when_fetched_then_three_pages_of_1000_read_them_all(source, emu):
@@ -37,9 +38,10 @@ def test_given_2500_open_invoices_when_fetched_then_three_pages_of_1000_read_the
     led = source.fetch(A)
     assert len(led.receivables) == 2500 and len({r.id for r in led.receivables}) == 2500
     assert sum(r.amount for r in led.receivables) == sum(Decimal(f"{100 + n}.25") for n in range(2500))
-    pages = [q for q in _queries(emu, "Invoice") if "Balance > '0'" in q]
-    assert [q.split("startposition ")[1] for q in pages] == ["1 maxresults 1000", "1001 maxresults 1000",
-                                                             "2001 maxresults 1000"]
+    for include in ("invoiceLink", "enhancedAllCustomFields"):  # the links, then the newer custom fields
+        pages = [q for q in _queries(emu, "Invoice", include) if "Balance > '0'" in q]
+        assert [q.split("startposition ")[1] for q in pages] == ["1 maxresults 1000", "1001 maxresults 1000",
+                                                                 "2001 maxresults 1000"]
 
 
 def test_given_a_repeating_page_when_fetched_then_the_read_stops_with_an_error(source, emu):
@@ -80,7 +82,9 @@ def test_given_a_first_read_when_invoices_are_paid_deleted_and_voided_then_cdc_b
     emu.requests.clear()
     second = source.fetch(A)
     assert source.reader.last_mode == "cdc"
-    assert [r["path"].rsplit("/", 1)[1] for r in emu.requests] == ["cdc"]  # one request, no full read
+    # no full read: the changes, then the changed invoices by Id for their newer custom fields (CDC takes no include)
+    assert [r["path"].rsplit("/", 1)[1] for r in emu.requests] == ["cdc", "query"]
+    assert [r["params"].get("include") for r in emu.requests] == [None, "enhancedAllCustomFields"]
     recs = {r.id: r for r in second.receivables}
     assert gone["Id"] not in recs and void["Id"] not in recs
     assert recs[keep["Id"]].open_amount == Decimal("300.00")
@@ -158,6 +162,7 @@ def test_given_the_emulator_paces_when_over_500_a_minute_then_429s_are_absorbed(
     src.client.backoff = 0.01
     src.client.pacer.per_minute = 500  # the client does not know the emulator's stricter pace
     src.client.retries = 2
+    src.client.throttle_window = 0.03  # a minute's worth of waiting, at test speed
     from adapters.quickbooks.errors import QuickBooksThrottled
 
     with pytest.raises(QuickBooksThrottled):

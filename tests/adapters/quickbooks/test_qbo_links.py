@@ -57,7 +57,10 @@ def test_given_invoices_with_and_without_a_link_then_only_the_payable_one_carrie
     assert recs[offline["Id"]].pay_url is None  # online payment not allowed on the invoice
     assert recs[no_email["Id"]].pay_url is None  # no customer e-mail address
     queries = _invoice_queries(emu)  # asked for on every Invoice query, at a minor version that has the field
-    assert queries and all(q.get("include") == "invoiceLink" and int(q["minorversion"]) >= 36 for q in queries)
+    links = [q for q in queries if q.get("include") == "invoiceLink"]  # the others ask for the newer custom fields
+    assert links and all(int(q["minorversion"]) >= 36 for q in links)
+    assert len(links) * 2 == len(queries) and all(q.get("include") in ("invoiceLink", "enhancedAllCustomFields")
+                                                  for q in queries)
 
 
 def test_the_emulator_answers_invoice_link_only_when_asked_allowed_and_mailable_as_intuit_documents(source, emu):
@@ -124,9 +127,9 @@ def test_given_a_cdc_read_then_links_are_kept_fetched_for_new_payable_invoices_a
     assert second[kept["Id"]].open_amount == 400
     assert second[switched["Id"]].pay_url is None  # online payment turned off: the old link is not given out
     assert second[new["Id"]].pay_url == emu.invoice_link(emu.store.get("Invoice", new["Id"]))
-    # the new invoice alone is queried again, by Id, for its link
-    assert [r["path"].rsplit("/", 1)[1] for r in emu.requests] == ["cdc", "query"]
-    (query,) = _invoice_queries(emu)
+    # the new invoice alone is queried again, by Id, for its link (the changed ones too, for their custom fields)
+    assert [r["path"].rsplit("/", 1)[1] for r in emu.requests] == ["cdc", "query", "query"]
+    (query,) = [q for q in _invoice_queries(emu) if q.get("include") == "invoiceLink"]
     assert query["include"] == "invoiceLink" and f"'{new['Id']}'" in query["query"]
     assert f"'{kept['Id']}'" not in query["query"] and f"'{switched['Id']}'" not in query["query"]
 

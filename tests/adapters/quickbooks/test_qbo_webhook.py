@@ -70,3 +70,16 @@ def test_the_wsgi_endpoint_triggers_a_refresh_only_for_a_signed_request():
     assert _call(app, CLOUD, sign(LEGACY))[0].startswith("401") and triggered == []
     assert _call(app, CLOUD, None)[0].startswith("401")
     assert _call(app, CLOUD, sign(CLOUD))[0] == "200 OK" and triggered == [{"310687"}]
+
+
+def test_given_a_delivery_with_one_malformed_event_then_the_good_ones_run_the_bad_one_is_logged_and_200(caplog):
+    """Intuit delivers events of several companies in one request and sends the whole request again when it is not
+    answered 200: a refused delivery would hold back the good events and bring the bad one back for ever."""
+    good = json.loads(CLOUD)[0]
+    body = json.dumps([good, {"specversion": "1.0", "id": "bad-event-7", "intuitaccountid": "777", "data": {}},
+                       dict(good, id="3", type="qbo.payment.created.v1", intuitaccountid="999")]).encode()
+    caplog.set_level(logging.WARNING)
+    triggered = []
+    status, _ = _call(wsgi_app(TOKEN, triggered.append), body, sign(body))
+    assert status == "200 OK" and triggered == [{"310687", "999"}]
+    assert "event 2 of 3 skipped" in caplog.text and "bad-event-7" not in caplog.text and "777" not in caplog.text
