@@ -30,9 +30,9 @@ _CENT = Decimal("0.01")
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 _NUMBER = re.compile(r"^[+]?\d[\d\s\u00a0\u202f.,']*$")
 _BALANCE = {"", "balance", "solde", "total", "all", "tout", "saldo", "rest", "todo"}
-_KEYWORDS = ("promise to pay", "promesse de paiement", "zahlungszusage", "promesa de pago")
+KEYWORDS = ("promise to pay", "promesse de paiement", "zahlungszusage", "promesa de pago")
 _LINE = re.compile(r"^\s*(?:%s)\s*:\s*(?P<amount>.*?)\s+(?:by|le|au plus tard le|bis|am|el|antes del?)\s+"
-                   r"(?P<date>\S+)\s*\.?\s*$" % "|".join(map(re.escape, _KEYWORDS)), re.IGNORECASE)
+                   r"(?P<date>\S+)\s*\.?\s*$" % "|".join(map(re.escape, KEYWORDS)), re.IGNORECASE)
 _DATES = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$"))
 SYNTAX = ("'Promise to pay: 1500.00 EUR by 2026-07-15' (or 'Promesse de paiement : 1 500,00 € le 15/07/2026'; "
           "'balance' for the whole balance)")
@@ -111,7 +111,7 @@ def parse_note(text: str, currency: str) -> list[tuple[date | None, Decimal | No
     out: list[tuple[date | None, Decimal | None, str | None]] = []
     for line in str(text or "").splitlines():
         stripped = line.strip()
-        if not stripped.casefold().startswith(_KEYWORDS):
+        if not stripped.casefold().startswith(KEYWORDS):
             continue
         m = _LINE.match(stripped)
         if not m:

@@ -12,6 +12,7 @@ import requests
 
 from adapters.quickbooks.credits import dated
 from adapters.quickbooks.ledger import open_items
+from adapters.quickbooks.promises import read_plans
 from adapters.quickbooks.auth import OAuth, StaticToken, TokenFile
 from adapters.quickbooks.client import MAX_BATCH, QuickBooksClient
 from adapters.quickbooks.pacing import Pacer
@@ -79,6 +80,7 @@ class QuickBooksSource(Source):
         snap = self.reader.snapshot
         ledger.credits = dated(ledger.credits, snap.objects, snap.home_currency)  # when each was applied
         ledger.approvals = approvals.from_history(ledger.history)  # the requests and decisions are notes
+        ledger.plans = read_plans(snap.objects.get("Attachable", {}).values(), ledger, as_of)
         return ledger
 
     def open_items(self, as_of: date) -> list[OpenItem]:

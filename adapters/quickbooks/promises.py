@@ -1,0 +1,58 @@
+"""Promises to pay in QuickBooks: lines of a note (Attachable) on the invoice or the customer, in the syntax of
+connector/promises.py ("Promise to pay: 1,500.00 EUR by 2026-07-15"). QuickBooks has no task or date field a
+collector could use for this, and notes are where its users already write what a customer said; the note's
+creation (MetaData.CreateTime) is the day the promise was made."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from connector.models import Ledger, PaymentPlan
+from connector.promises import KEYWORDS, Promise, parse_note, plans
+
+
+def _refs(att: dict) -> list[tuple[str, str]]:
+    out = []
+    for ref in att.get("AttachableRef") or []:
+        entity = ref.get("EntityRef") or {}
+        if entity.get("type") and entity.get("value") is not None:
+            out.append((str(entity["type"]), str(entity["value"])))
+    return out
+
+
+def read_plans(notes: Iterable[dict], ledger: Ledger, as_of: date) -> list[PaymentPlan]:
+    """The plans the notes hold for the customers read: a note linked to an invoice Relance follows covers that
+    invoice; linked to the customer only, everything the customer owed that day. The promises of every note on
+    the same record make one plan."""
+    by_invoice: dict[str, list] = {}
+    for r in ledger.receivables:
+        by_invoice.setdefault(r.invoice_id, []).append(r)
+    customers = {c.id for c in ledger.customers}
+    currency = {r.customer_id: r.currency for r in ledger.receivables}
+    out = []
+    for att in notes:
+        text = str(att.get("Note") or "")
+        made = str((att.get("MetaData") or {}).get("CreateTime") or "")[:10]
+        folded = text.casefold()
+        if not made or not any(k in folded for k in KEYWORDS):
+            continue
+        refs = _refs(att)
+        invoices = [v for t, v in refs if t == "Invoice" and v in by_invoice]
+        if invoices:
+            recs = [r for v in invoices for r in by_invoice[v]]
+            customer, ids, cur = recs[0].customer_id, tuple(sorted(r.id for r in recs)), recs[0].currency
+            where = f"promise to pay on {', '.join(sorted({r.number for r in recs}))} (Attachable {att.get('Id')})"
+            group = "Invoice " + ",".join(sorted(invoices))
+        else:
+            customer = next((v for t, v in refs if t == "Customer" and v in customers), None)
+            if customer is None:
+                continue
+            ids, cur = (), currency.get(customer, "USD")
+            where = f"promise to pay on customer {customer} (Attachable {att.get('Id')})"
+            group = f"Customer {customer}"
+        for due, amount, error in parse_note(text, cur):
+            out.append(Promise(customer_id=customer, record=where, group=group,
+                               receivable_ids=ids, made_on=date.fromisoformat(made), due_date=due, amount=amount,
+                               currency=cur, error=error))
+    return plans(out, as_of)
