@@ -166,7 +166,8 @@ class QuickBooksClient:
 
     # -- one request ------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: dict | None = None, body: Any = None, requestid: str | None = None,
-                content_type: str = "application/json", where: str = "", retry_writes: bool = True) -> dict:
+                content_type: str = "application/json", where: str = "", retry_writes: bool = True,
+                accept: str = "application/json") -> Any:
         """`retry_writes` False: a POST that may have been applied (5xx, no answer) raises QuickBooksAmbiguous even
         with a requestid, for a caller that checks what happened before sending again (an invoice's send)."""
         url = f"{self.base_url}/v3/company/{self.realm_id}/{path}"
@@ -180,7 +181,7 @@ class QuickBooksClient:
         where = where or f"{method} /{path.split('?')[0]}"
         while True:
             token = self.auth.access_token()
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            headers = {"Authorization": f"Bearer {token}", "Accept": accept}
             if data is not None:
                 headers["Content-Type"] = content_type
             wait = 0.0
@@ -219,6 +220,8 @@ class QuickBooksClient:
                     problem, wait = f"HTTP {status}", retry_after(resp)
                 elif status >= 500:
                     raise QuickBooksAmbiguous(f"{where}: HTTP {status} after sending a write it may have applied")
+                elif accept != "application/json" and status < 400:
+                    return resp.content  # a file: an invoice's PDF
                 else:
                     return self._parse(resp, where)
             if attempt >= self.retries:

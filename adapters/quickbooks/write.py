@@ -10,20 +10,24 @@ QuickBooks has no task API: call, letter and hand-over actions are notes (and li
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from pypdf import PdfWriter
+
 from adapters.http import backoff
 from adapters.quickbooks.client import MAX_BATCH, MAX_PAGE, BatchItem, QuickBooksClient, quote, request_id
+from adapters.quickbooks.files import invoice_pdf, upload
 from adapters.quickbooks.errors import QuickBooksAmbiguous, QuickBooksError, QuickBooksStaleObject
 from adapters.quickbooks.customers import MAX_LEVELS
 from adapters.quickbooks.mapping import QuickBooksMapping
 from adapters.quickbooks.read import money, ref
 from adapters.quickbooks.setup import Resolved
-from connector import channels
+from connector import channels, dossier
 from connector.errors import ItemError, ItemSkipped
 from connector.keys import PREFIX, make_key, render, search_token
 from connector.messages import render as render_text
@@ -157,6 +161,8 @@ class Writer:
         if op.channel in channels.SENT:
             return f"{head}: {self._send(op)}"
         text = render_text(op, self.company, self.library)
+        if op.channel == "agency_handoff":
+            head += f": {self._dossier(op)}"
         if op.channel in channels.TASKS:
             due = f" by {op.deadline}" if op.deadline else ""
             return f"{head}: to do{due} (worklist): {text.subject}\n{text.text}"
@@ -165,6 +171,27 @@ class Writer:
         if op.channel == "hold_release":
             return f"Relance: {text.subject}\n{text.text}"
         return f"{head}: {text.subject}"
+
+    def _dossier(self, op: Operation) -> str:
+        """The agency dossier as one PDF attached to the customer: QuickBooks takes no archives, so the invoices'
+        PDFs (as QuickBooks renders them) follow the dossier's pages. QuickBooks can e-mail no attachment: with
+        the policy's agency_email the note says where to send it."""
+        name = dossier.file_name(op).removesuffix(".zip") + ".pdf"
+        rows = self.client.query_all("Attachable", self._note_where(op), order_by="")
+        invoices = sorted({i.invoice_id: i.number for i in op.statement or op.items}.items())
+        if not any(r.get("FileName") == name for r in rows):
+            pdf = PdfWriter()
+            pdf.append(io.BytesIO(dossier.dossier_pdf(op, self.company, self.library,
+                                                      [f"{number}: QuickBooks invoice PDF" for _, number in invoices])))
+            for invoice_id, _ in invoices:
+                pdf.append(io.BytesIO(invoice_pdf(self.client, invoice_id)))
+            out = io.BytesIO()
+            pdf.write(out)
+            upload(self.client, name, "application/pdf", out.getvalue(),
+                   [{"EntityRef": {"type": "Customer", "value": op.customer_id}, "IncludeOnSend": False}],
+                   f"Relance dossier {op.key[:12]}", requestid=request_id(op.key, "dossier"))
+        sent = f"; send it to {op.agency_email}" if op.agency_email else ""
+        return f"dossier {name} attached (with {len(invoices)} invoice PDFs){sent}"
 
     def _send(self, op: Operation) -> str:
         """Email each invoice where QuickBooks would: its own BillEmail when it has one, with no `sendTo` at all,

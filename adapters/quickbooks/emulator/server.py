@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import email
+import email.policy
 import hashlib
 import json
 import re
@@ -82,6 +84,7 @@ class QuickBooksEmulator:
         self.write_hook: Callable[[dict, str], Any] | None = None
         self.requests: list[dict] = []
         self.replayed = 0
+        self.files: dict[str, bytes] = {}  # the bytes uploaded per Attachable id
         self.preferences: dict = {
             "Id": "1", "SyncToken": "0", "domain": "QBO",
             "CurrencyPrefs": {"HomeCurrency": {"value": home_currency}, "MultiCurrencyEnabled": False},
@@ -261,10 +264,10 @@ class QuickBooksEmulator:
     # -- the API ----------------------------------------------------------------------------------
     def _api(self, method: str, rest: str, params: dict, body: bytes, content_type: str = "") -> dict:
         parts = rest.strip("/").split("/")
-        data = json.loads(body, parse_float=Decimal) if body and method == "POST" and parts[0] not in ("query",) and \
+        data = json.loads(body, parse_float=Decimal) if body and method == "POST" and parts[0] not in ("query", "upload") and \
             not (len(parts) == 3 and parts[2] == "send") else None
         head = parts[0].lower()
-        if head not in ("query", "cdc", "batch", "preferences", "companyinfo") and not any(
+        if head not in ("query", "cdc", "batch", "preferences", "companyinfo", "upload") and not any(
                 e.lower() == head for e in ENTITIES):
             raise _unsupported(rest)
         if head == "query":
@@ -273,11 +276,16 @@ class QuickBooksEmulator:
             return self._cdc(params)
         if head == "batch" and method == "POST":
             return self._batch(data)
+        if head == "upload" and method == "POST":
+            return self._upload(body, content_type)
         if head == "preferences":
             return {"Preferences": copy.deepcopy(self.preferences)}
         if head == "companyinfo":
             return {"CompanyInfo": copy.deepcopy(self.company_info)}
         entity = _entity(head)
+        if method == "GET" and len(parts) == 3 and parts[2] == "pdf" and entity == "Invoice":
+            with self.store.lock:
+                return invoice_pdf(copy.deepcopy(self.store.get(entity, parts[1])))
         if method == "GET" and len(parts) == 2:
             with self.store.lock:
                 return {entity: self._shaped(entity, copy.deepcopy(self.store.get(entity, parts[1])), params)}
@@ -291,6 +299,26 @@ class QuickBooksEmulator:
         if method == "POST" and len(parts) == 1:
             return {entity: self._write(entity, params.get("operation", ""), data)}
         raise _unsupported(rest)
+
+    def _upload(self, body: bytes, content_type: str) -> dict:
+        """POST upload: the file_metadata_N JSON part and its file_content_N part make one Attachable."""
+        parts = email.message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body,
+                                         policy=email.policy.HTTP)
+        meta, files = {}, {}
+        for part in parts.iter_parts():
+            name = part.get_param("name", header="content-disposition") or ""
+            if name.startswith("file_metadata_"):
+                meta[name.rsplit("_", 1)[1]] = json.loads(part.get_content() if part.get_content_maintype() == "text"
+                                                          else part.get_payload(decode=True))
+            elif name.startswith("file_content_"):
+                files[name.rsplit("_", 1)[1]] = (part.get_payload(decode=True), part.get_content_type())
+        out = []
+        for n, info in sorted(meta.items()):
+            data, ctype = files.get(n, (b"", info.get("ContentType")))
+            att = self.store.create("Attachable", {**_decimals(info), "ContentType": ctype, "Size": len(data)})
+            self.files[str(att["Id"])] = data
+            out.append({"Attachable": att})
+        return {"AttachableResponse": out}
 
     def _write(self, entity: str, operation: str, data: dict) -> dict:
         if operation == "delete":
@@ -432,6 +460,17 @@ def _decimals(obj: Any) -> Any:
     return obj
 
 
+def invoice_pdf(inv: dict) -> bytes:
+    """A one-page PDF of the invoice, standing in for the one QuickBooks renders."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(0, 10, f"Invoice {inv.get('DocNumber') or inv['Id']}  total {inv.get('TotalAmt')}  due {inv.get('DueDate')}")
+    return bytes(pdf.output())
+
+
 class _Handler(BaseHTTPRequestHandler):
     emulator: QuickBooksEmulator
     protocol_version = "HTTP/1.1"
@@ -482,6 +521,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, status: int, out: Any, headers: dict | None = None) -> None:
         raw = out if isinstance(out, bytes) else dumps(out).encode("utf-8")
         self.send_response(status)
+        if raw.startswith(b"%PDF-"):
+            headers = {**(headers or {}), "Content-Type": "application/pdf"}
         if "Content-Type" not in (headers or {}):
             self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(raw)))

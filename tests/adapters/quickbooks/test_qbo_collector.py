@@ -96,3 +96,38 @@ def test_a_dispute_is_held_with_the_text_of_its_custom_field(src):
         requestid=request_id("dispute", inv["Id"]))  # what a user types in the invoice's custom field
     [skip] = _plan(src, b, TODAY).skipped
     assert skip.reason == "held: disputed: goods damaged on delivery"
+
+
+def test_the_agency_dossier_is_one_pdf_attached_to_the_customer_with_the_invoices(src, qbo):
+    import io
+
+    import pypdf
+
+    from connector.policy import Escalation
+
+    if qbo.emulator is None:
+        pytest.skip("reads the uploaded bytes from the emulator")
+    b = Books(src.client)
+    cid = b.customer("Dossier Fabre")
+    day = date(2026, 3, 2)
+    inv = b.invoice(cid, day - timedelta(days=90), "2400.00", due=day - timedelta(days=60))
+    policy = load_policy("fr-b2b").without_approvals().model_copy(update={
+        "escalation": Escalation.JUMP, "agency_email": "dossiers@agence.example"})
+    assert run(Scoped(src, b.customers), policy, day - timedelta(days=40), dry_run=False).failed == []
+    handoff = run(Scoped(src, b.customers), policy, day, dry_run=False)
+    assert handoff.failed == [], [f.reason for f in handoff.failed]
+    [att] = [a for a in qbo.emulator.objects("Attachable") if str(a.get("FileName", "")).startswith("dossier-")]
+    assert att["ContentType"] == "application/pdf" and att["AttachableRef"][0]["EntityRef"]["value"] == cid
+    pages = pypdf.PdfReader(io.BytesIO(qbo.emulator.files[str(att["Id"])])).pages
+    text = "\n".join(p.extract_text() for p in pages)
+    from connector.templates import Library
+
+    words = Library().phrases(handoff.companies[0].lang or "en_US")["dossier"]
+    level = words["level"].replace("$level", "4").replace("$name", "letter")
+    assert "Dossier Fabre" in text and f"{level} — {words['channels']['letter']}" in text  # history, from markers
+    assert f"Invoice {inv.get('DocNumber') or inv['Id']}" in pages[-1].extract_text()  # the invoice's own PDF, last
+    notes = [n["Note"] for n in b.notes_of(cid) if "agency" in n.get("Note", "")]
+    assert any("send it to dossiers@agence.example" in n for n in notes)
+    again = run(Scoped(src, b.customers), policy, day, dry_run=False)
+    assert [o for o in again.plan.operations if o.kind == "action"] == []
+    assert len([a for a in qbo.emulator.objects("Attachable") if str(a.get("FileName", "")).startswith("dossier-")]) == 1
