@@ -131,3 +131,22 @@ def test_the_agency_dossier_is_one_pdf_attached_to_the_customer_with_the_invoice
     again = run(Scoped(src, b.customers), policy, day, dry_run=False)
     assert [o for o in again.plan.operations if o.kind == "action"] == []
     assert len([a for a in qbo.emulator.objects("Attachable") if str(a.get("FileName", "")).startswith("dossier-")]) == 1
+
+
+def test_a_credit_hold_is_noted_then_lifted_once_paid_and_a_second_run_writes_nothing(src):
+    from connector.policy import Escalation
+
+    b = Books(src.client)
+    cid = b.customer("Blocage Morel")
+    day = date(2026, 3, 2)
+    inv = b.invoice(cid, day - timedelta(days=77), "800.00", due=day - timedelta(days=47))
+    policy = load_policy("fr-b2b").without_approvals().model_copy(update={"escalation": Escalation.JUMP})
+    hold = run(Scoped(src, b.customers), policy, day, dry_run=False)
+    assert hold.failed == [] and [o.channel for o in _actions(hold.plan)] == ["credit_hold"]
+    assert any("credit hold decided" in n["Note"] for n in b.notes_of(cid))
+    b.pay(cid, inv["Id"], "800.00", day + timedelta(days=1))
+    lift = run(Scoped(src, b.customers), policy, day + timedelta(days=2), dry_run=False)
+    assert lift.failed == [] and [o.channel for o in _actions(lift.plan)] == ["hold_release"]
+    assert any("lifted" in n["Note"] for n in b.notes_of(cid))
+    again = run(Scoped(src, b.customers), policy, day + timedelta(days=2), dry_run=False)
+    assert _actions(again.plan) == [] and again.done == []
