@@ -51,3 +51,16 @@ def odoo(request):
     yield Target(name=request.param, url=url, db="contract", login="relance",
                  secret="relance-key" if protocol == "json2" else "relance-pw", protocol=protocol, emulator=emu)
     emu.stop()
+
+
+def open_source(odoo: Target, *, init: bool = False, timeout: float = 30):
+    """The API user's source on the target, connected; with `init`, `relance init` first, by the administrator where
+    there is one (it creates XML IDs: activity types, tags, products)."""
+    from adapters.odoo.source import OdooSource
+
+    if init:
+        admin = (odoo.admin_login, odoo.admin_secret) if odoo.admin_login else (odoo.login, odoo.secret)
+        OdooSource(odoo.url, odoo.db, *admin, protocol=odoo.protocol).init()
+    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=timeout)
+    src.client.connect()
+    return src

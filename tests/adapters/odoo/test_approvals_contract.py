@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from adapters.odoo.source import OdooSource
 from connector.policy import load_policy
 from connector.runner import run
 from tests.adapters.odoo.books import Books, Scoped
+from tests.adapters.odoo.conftest import open_source
 
 A = date(2026, 3, 2)  # a Monday
 POLICY = load_policy("fr-b2b").model_copy(update={"approve_all_until": date(2099, 12, 31)})
@@ -21,10 +21,7 @@ POLICY = load_policy("fr-b2b").model_copy(update={"approve_all_until": date(2099
 
 @pytest.fixture(scope="module")
 def source(odoo):
-    admin = (odoo.admin_login, odoo.admin_secret) if odoo.admin_login else (odoo.login, odoo.secret)
-    OdooSource(odoo.url, odoo.db, *admin, protocol=odoo.protocol).init()  # the approval activity type
-    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=30)
-    src.client.connect()
+    src = open_source(odoo, init=True)  # the approval activity type
     yield src
     src.close()
 

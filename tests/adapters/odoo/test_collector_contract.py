@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from adapters.odoo.source import OdooSource
 from connector.policy import load_policy
 from connector.runner import plan_ledger, run
 from tests.adapters.odoo.books import Books, Scoped
+from tests.adapters.odoo.conftest import open_source
 
 TODAY = date.today()
 
@@ -26,10 +26,7 @@ def _weekday(d: date) -> date:
 
 @pytest.fixture(scope="module")
 def source(odoo):
-    login, secret = (odoo.admin_login, odoo.admin_secret) if odoo.admin_login else (odoo.login, odoo.secret)
-    OdooSource(odoo.url, odoo.db, login, secret, protocol=odoo.protocol).init()  # creates the promise type
-    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=30)
-    src.client.connect()
+    src = open_source(odoo, init=True)  # the promise activity type
     yield src
     src.close()
 

@@ -14,14 +14,14 @@ from connector.runner import run
 from connector.keys import PREFIX
 from connector.policy import load_policy
 from tests.adapters.odoo.books import Books, Scoped, weekdays
+from tests.adapters.odoo.conftest import open_source
 
 A = date(2026, 3, 2)  # a Monday; the shipped rate tables cover the whole scenario
 
 
 @pytest.fixture(scope="module")
 def source(odoo):
-    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=30)
-    src.client.connect()
+    src = open_source(odoo)
     yield src
     src.close()
 

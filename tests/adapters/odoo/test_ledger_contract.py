@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.odoo.source import OdooSource
 from connector.policy import load_policy
 from connector.reconcile import bucket
 from connector.reports import build, ledgercheck
 from connector.runner import plan_ledger
 from tests.adapters.odoo.books import Books, Scoped
+from tests.adapters.odoo.conftest import open_source
 
 D = Decimal
 DAY = date(2026, 3, 2)  # the as-of day replayed
@@ -29,8 +29,7 @@ def ago(days: int) -> date:
 
 @pytest.fixture(scope="module")
 def source(odoo):
-    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=60)
-    src.client.connect()
+    src = open_source(odoo, timeout=60)
     yield src
     src.close()
 

@@ -19,18 +19,14 @@ from adapters.odoo.source import OdooSource
 from connector.policy import Escalation, load_policy
 from connector.runner import run
 from tests.adapters.odoo.books import Books, Scoped
+from tests.adapters.odoo.conftest import open_source
 
 A = date(2026, 3, 2)  # a Monday
 
 
 @pytest.fixture(scope="module")
 def source(odoo):
-    if odoo.admin_login:  # the activity types of the letter's task are created by an administrator
-        OdooSource(odoo.url, odoo.db, odoo.admin_login, odoo.admin_secret, protocol=odoo.protocol).init()
-    else:
-        OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol).init()
-    src = OdooSource(odoo.url, odoo.db, odoo.login, odoo.secret, protocol=odoo.protocol, timeout=30)
-    src.client.connect()
+    src = open_source(odoo, init=True)  # the activity types of the letter's task
     yield src
     src.close()
 
