@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from decimal import Decimal
 
 from fpdf.enums import XPos, YPos
 
@@ -45,21 +46,25 @@ def _what(e: DossierEntry, ph: dict, lang: str) -> str:
     return f"{level} — {channel}"
 
 
-def title(op: Operation, sender: Letterhead, library: Library | None = None) -> str:
-    ph = (library or Library()).phrases(sender.lang or FALLBACK_LANG)
+def title(op: Operation, ph: dict) -> str:
     return fill(phrase(ph, "dossier.title"), {"customer": op.customer_name}, "dossier")
+
+
+def phrases(sender: Letterhead, library: Library | None = None) -> dict:
+    """The agency reads the company's language."""
+    return (library or Library()).phrases(sender.lang or FALLBACK_LANG)
 
 
 def dossier_pdf(op: Operation, sender: Letterhead, library: Library | None = None,
                 pieces: Sequence[str] = ()) -> bytes:
     """The dossier's PDF: parties and amount due, the history, the pieces attached, then the statement."""
     lang = sender.lang or FALLBACK_LANG
-    ph = (library or Library()).phrases(lang)
-    title = fill(phrase(ph, "dossier.title"), {"customer": op.customer_name}, "dossier")
-    pdf = letters.document(sender, ph, f"Relance {op.key[:12]}", op.as_of, title)
+    ph = phrases(sender, library)
+    heading = title(op, ph)
+    pdf = letters.document(sender, ph, f"Relance {op.key[:12]}", op.as_of, heading)
     pdf.add_page()
     pdf.set_font(letters.FONT, "B", 14)
-    pdf.multi_cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(letters.FONT, "", 9)
     pdf.multi_cell(0, 5, fill(phrase(ph, "dossier.made"), {"date": locales.day(op.as_of, lang), "company": sender.name},
                               "dossier"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -77,9 +82,9 @@ def dossier_pdf(op: Operation, sender: Letterhead, library: Library | None = Non
         for line in (ln for ln in lines if ln):
             pdf.multi_cell(85, 4.5, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_xy(letters.LEFT, max(pdf.get_y(), y + 40) + 4)
-    totals: dict[str, object] = {}
+    totals: dict[str, Decimal] = defaultdict(Decimal)
     for i in op.statement or op.items:
-        totals[i.currency] = totals.get(i.currency, 0) + i.open_amount
+        totals[i.currency] += i.open_amount
     due = " + ".join(locales.money(v, c, lang) for c, v in sorted(totals.items()))
     pdf.set_font(letters.FONT, "B", 10)
     pdf.multi_cell(0, 5, fill(phrase(ph, "dossier.total"), {"total": due}, "dossier"),
@@ -127,6 +132,6 @@ def bundle(op: Operation, sender: Letterhead, files: Sequence[tuple[str, bytes]]
     return out.getvalue()
 
 
-def file_name(op: Operation, day: date | None = None) -> str:
+def file_name(op: Operation, ext: str = "zip") -> str:
     safe = "".join(ch if ch.isalnum() else "-" for ch in op.customer_name)[:40].strip("-")
-    return f"dossier-{safe or op.customer_id}-{day or op.as_of}-{op.key[:12]}.zip"
+    return f"dossier-{safe or op.customer_id}-{op.as_of}-{op.key[:12]}.{ext}"

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from pydantic import dataclasses
 
-from connector.models import Instalment, PaymentPlan
+from connector.models import Instalment, Ledger, PaymentPlan, Receivable
 
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
 _CENT = Decimal("0.01")
@@ -40,6 +40,26 @@ SYNTAX = ("'Promise to pay: 1500.00 EUR by 2026-07-15' (or 'Promesse de paiement
 
 class PromiseError(ValueError):
     """What is wrong with a promise, in words for the collector who wrote it."""
+
+
+class Scope:
+    """What a promise read from the source can be about: the invoices and customers of the ledger read."""
+
+    def __init__(self, ledger: Ledger):
+        invoices: dict[str, list[Receivable]] = defaultdict(list)
+        for r in ledger.receivables:
+            invoices[r.invoice_id].append(r)
+        self.invoices = dict(invoices)
+        self.customers = {c.id for c in ledger.customers}
+        self.currency = {r.customer_id: r.currency for r in ledger.receivables}
+
+    def on_invoices(self, invoice_ids: Iterable[str]) -> tuple[str, tuple[str, ...], str, str] | None:
+        """(customer, receivable ids, currency, numbers) of the invoices Relance follows among these; None if none."""
+        recs = [r for i in invoice_ids for r in self.invoices.get(i, ())]
+        if not recs:
+            return None  # paid long ago, or not a customer invoice Relance follows
+        return (recs[0].customer_id, tuple(sorted(r.id for r in recs)), recs[0].currency,
+                ", ".join(sorted({r.number for r in recs})))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,13 +34,13 @@ class Dossiers:
         seen: set[int] = set()
         for row in rows:
             name = str(row.get("name") or f"attachment-{row['id']}.pdf")
-            data = base64.b64decode(row.get("datas") or b"")
-            if row["res_model"] == "res.partner" or _LETTER.search(name):
-                if _LETTER.search(name):  # Relance's letters; other PDFs of the partner are not ours to send
-                    files.append((f"letters/{_safe(name)}", data))
-            elif int(row["res_id"]) not in seen:  # the invoice's first PDF: the one Odoo generated when it was sent
-                seen.add(int(row["res_id"]))
-                files.append((f"invoices/{_safe(numbers.get(int(row['res_id']), name))}.pdf", data))
+            if _LETTER.search(name):  # Relance's letters, on the partner or the invoice
+                files.append((f"letters/{_safe(name)}", base64.b64decode(row.get("datas") or b"")))
+            elif row["res_model"] == "account.move" and int(row["res_id"]) not in seen:
+                seen.add(int(row["res_id"]))  # the invoice's first PDF: the one Odoo generated when it was sent
+                files.append((f"invoices/{_safe(numbers.get(int(row['res_id']), name))}.pdf",
+                              base64.b64decode(row.get("datas") or b"")))
+            # other PDFs of the partner are not ours to send
         missing = [f"{numbers[i]}: no PDF kept in Odoo (print it from the invoice)" for i in invoices if i not in seen]
         return files, missing
 
@@ -49,16 +49,16 @@ class Dossiers:
         name = dossier.file_name(op)
         domain = [("res_model", "=", "res.partner"), ("res_id", "=", partner), ("name", "=", name)]
         found = self.client.call("ir.attachment", "search_read", domain=domain, fields=["id"], limit=1)
-        files, missing = self._copies(op, partner)
-        if found:
-            att = int(found[0]["id"])
+        if found:  # a run cut off after it: the copies are not downloaded again
+            att, done = int(found[0]["id"]), f"dossier {name} attached"
         else:
+            files, missing = self._copies(op, partner)
             data = dossier.bundle(op, sender, files, missing, self.library)
             att = self._create_once("ir.attachment", {
                 "name": name, "res_model": "res.partner", "res_id": partner, "type": "binary",
                 "mimetype": "application/zip", "datas": base64.b64encode(data).decode(),
                 "description": f"Relance {token}"}, domain)
-        done = f"dossier {name} attached ({1 + len(files)} documents)"
+            done = f"dossier {name} attached ({1 + len(files)} documents)"
         if op.agency_email:
             done += "; " + self._send_dossier(op, target, token, att, name, sender)
         return done
@@ -79,7 +79,7 @@ class Dossiers:
         mark = f"{token}:dossier"
         if not self._find_message(target, mark, exclude_marker=True):
             agency = self._agency(op.agency_email or "")
-            subject = dossier.title(op, sender, self.library)
+            subject = dossier.title(op, dossier.phrases(sender, self.library))
             body = (f"<p>{html.escape(subject)}</p><p>{html.escape(name)}</p>"
                     f"<p><small>Ref. {mark}</small></p>")
             self._post(target, body, subtype=self.mapping.note_subtype, message_type="comment",

@@ -17,7 +17,7 @@ from adapters.odoo.client import OdooClient
 from adapters.odoo.mapping import OdooMapping
 from adapters.odoo.read import m2o_id, odoo_date, read_by_ids
 from connector.models import Ledger, PaymentPlan
-from connector.promises import Promise, PromiseError, parse_amount, plans
+from connector.promises import Promise, PromiseError, Scope, parse_amount, plans
 
 _TAGS = re.compile(r"<[^>]+>")
 _FIELDS = ["res_model", "res_id", "date_deadline", "summary", "create_date", "active"]
@@ -30,15 +30,12 @@ def read_plans(client: OdooClient, type_id: int | None, ledger: Ledger, as_of: d
     rows = client.search_read_all("mail.activity", [("activity_type_id", "=", type_id),
                                                     ("res_model", "in", ["account.move", "res.partner"])],
                                   _FIELDS, context={"active_test": False})
-    by_invoice: dict[str, list] = {}
-    for r in ledger.receivables:
-        by_invoice.setdefault(r.invoice_id, []).append(r)
-    customers = {c.id for c in ledger.customers}
-    partners = [int(r["res_id"]) for r in rows if r["res_model"] == "res.partner" and str(r["res_id"]) not in customers]
+    scope = Scope(ledger)
+    partners = [int(r["res_id"]) for r in rows
+                if r["res_model"] == "res.partner" and str(r["res_id"]) not in scope.customers]
     commercial = {pid: m2o_id(row.get("commercial_partner_id")) for pid, row in
                   read_by_ids(client, "res.partner", partners, ["commercial_partner_id"],
                               context={"active_test": False}).items()} if partners else {}
-    currency = {cid: cur for r in ledger.receivables for cid, cur in ((r.customer_id, r.currency),)}
     out = []
     for row in rows:
         made = odoo_date(row.get("create_date"))
@@ -46,16 +43,15 @@ def read_plans(client: OdooClient, type_id: int | None, ledger: Ledger, as_of: d
             continue
         model, res_id = row["res_model"], int(row["res_id"])
         if model == "account.move":
-            recs = by_invoice.get(str(res_id))
-            if not recs:
-                continue  # paid long ago, or not a customer invoice Relance follows
-            customer, ids, cur = recs[0].customer_id, tuple(sorted(r.id for r in recs)), recs[0].currency
-            where = f"promise to pay on {recs[0].number} (mail.activity {row['id']})"
-        else:
-            customer = str(res_id) if str(res_id) in customers else str(commercial.get(res_id) or "")
-            if customer not in customers:
+            if (on := scope.on_invoices([str(res_id)])) is None:
                 continue
-            ids, cur = (), currency.get(customer, "EUR")
+            customer, ids, cur, numbers = on
+            where = f"promise to pay on {numbers} (mail.activity {row['id']})"
+        else:
+            customer = str(res_id) if str(res_id) in scope.customers else str(commercial.get(res_id) or "")
+            if customer not in scope.customers:
+                continue
+            ids, cur = (), scope.currency.get(customer, "EUR")
             where = f"promise to pay on customer {customer} (mail.activity {row['id']})"
         amount, error = None, None
         try:

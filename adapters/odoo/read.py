@@ -235,19 +235,8 @@ def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids:
     rows.company_currency.update({cid: m2o_name(c["currency_id"]) for cid, c in
                                   read_by_ids(client, "res.company", companies, ["currency_id"]).items()})
     debit_ids = [ln["id"] for ln in lines if is_invoice_line(ln, rows, mapping)]
-    for lid in debit_ids:
-        rows.partials[lid] = []
-    for batch in chunks(debit_ids):
-        for p in client.call("account.partial.reconcile", "search_read", domain=[("debit_move_id", "in", batch)],
-                             fields=PARTIAL_FIELDS):
-            rows.partials[m2o_id(p["debit_move_id"])].append(p)
-    credit_lines = [ln["id"] for ln in lines if money(ln["balance"]) < 0]
-    for lid in credit_lines:
-        rows.applied[lid] = []
-    for batch in chunks(credit_lines):
-        for p in client.call("account.partial.reconcile", "search_read", domain=[("credit_move_id", "in", batch)],
-                             fields=PARTIAL_FIELDS):
-            rows.applied[m2o_id(p["credit_move_id"])].append(p)
+    rows.partials.update(_partials(client, "debit_move_id", debit_ids))
+    rows.applied.update(_partials(client, "credit_move_id", [ln["id"] for ln in lines if money(ln["balance"]) < 0]))
     credit_ids = {m2o_id(p["credit_move_id"]) for lid in debit_ids for p in rows.partials[lid]}
     rows.counterparts.update(read_by_ids(client, "account.move.line", credit_ids - rows.counterparts.keys(), ["move_id"]))
     counter_moves = {m2o_id(rows.counterparts[c]["move_id"]) for c in credit_ids if c in rows.counterparts}
@@ -257,6 +246,17 @@ def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids:
                       context=PARTNER_CONTEXT)
     rows.partners.update(new)
     read_contacts(client, rows, [pid for pid, p in new.items() if p.get("is_company")])
+
+
+def _partials(client: OdooClient, side: str, line_ids: list[int]) -> dict[int, list[dict]]:
+    """The reconciliations of each line on `side` (debit_move_id: an invoice's settlements; credit_move_id: where
+    a credit was applied), an empty list for a line with none."""
+    out: dict[int, list[dict]] = {lid: [] for lid in line_ids}
+    for batch in chunks(line_ids):
+        for p in client.call("account.partial.reconcile", "search_read", domain=[(side, "in", batch)],
+                             fields=PARTIAL_FIELDS):
+            out[m2o_id(p[side])].append(p)
+    return out
 
 
 def read_contacts(client: OdooClient, rows: Rows, companies: list[int]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from connector.models import Ledger, PaymentPlan
-from connector.promises import KEYWORDS, Promise, parse_note, plans
+from connector.promises import KEYWORDS, Promise, Scope, parse_note, plans
 
 
 def _refs(att: dict) -> list[tuple[str, str]]:
@@ -25,11 +25,7 @@ def read_plans(notes: Iterable[dict], ledger: Ledger, as_of: date) -> list[Payme
     """The plans the notes hold for the customers read: a note linked to an invoice Relance follows covers that
     invoice; linked to the customer only, everything the customer owed that day. The promises of every note on
     the same record make one plan."""
-    by_invoice: dict[str, list] = {}
-    for r in ledger.receivables:
-        by_invoice.setdefault(r.invoice_id, []).append(r)
-    customers = {c.id for c in ledger.customers}
-    currency = {r.customer_id: r.currency for r in ledger.receivables}
+    scope = Scope(ledger)
     out = []
     for att in notes:
         text = str(att.get("Note") or "")
@@ -38,17 +34,16 @@ def read_plans(notes: Iterable[dict], ledger: Ledger, as_of: date) -> list[Payme
         if not made or not any(k in folded for k in KEYWORDS):
             continue
         refs = _refs(att)
-        invoices = [v for t, v in refs if t == "Invoice" and v in by_invoice]
-        if invoices:
-            recs = [r for v in invoices for r in by_invoice[v]]
-            customer, ids, cur = recs[0].customer_id, tuple(sorted(r.id for r in recs)), recs[0].currency
-            where = f"promise to pay on {', '.join(sorted({r.number for r in recs}))} (Attachable {att.get('Id')})"
-            group = "Invoice " + ",".join(sorted(invoices))
+        invoices = sorted(v for t, v in refs if t == "Invoice" and v in scope.invoices)
+        if (on := scope.on_invoices(invoices)) is not None:
+            customer, ids, cur, numbers = on
+            where = f"promise to pay on {numbers} (Attachable {att.get('Id')})"
+            group = "Invoice " + ",".join(invoices)
         else:
-            customer = next((v for t, v in refs if t == "Customer" and v in customers), None)
+            customer = next((v for t, v in refs if t == "Customer" and v in scope.customers), None)
             if customer is None:
                 continue
-            ids, cur = (), currency.get(customer, "USD")
+            ids, cur = (), scope.currency.get(customer, "USD")
             where = f"promise to pay on customer {customer} (Attachable {att.get('Id')})"
             group = f"Customer {customer}"
         for due, amount, error in parse_note(text, cur):

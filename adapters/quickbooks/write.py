@@ -176,7 +176,7 @@ class Writer:
         """The agency dossier as one PDF attached to the customer: QuickBooks takes no archives, so the invoices'
         PDFs (as QuickBooks renders them) follow the dossier's pages. QuickBooks can e-mail no attachment: with
         the policy's agency_email the note says where to send it."""
-        name = dossier.file_name(op).removesuffix(".zip") + ".pdf"
+        name = dossier.file_name(op, "pdf")
         rows = self.client.query_all("Attachable", self._note_where(op), order_by="")
         invoices = sorted({i.invoice_id: i.number for i in op.statement or op.items}.items())
         if not any(r.get("FileName") == name for r in rows):
