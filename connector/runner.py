@@ -139,9 +139,16 @@ def run(
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    lease = None if dry_run else take_lease(source)  # before reading: the plan must see the last run's writes
+    """Read and plan; when there is something to write, take the lease and read again (what changed since,
+    where the source reads incrementally) so the plan sees the last run's writes, then write."""
+    ledger = source.fetch(as_of)
+    plan = plan_ledger(ledger, policy, as_of)
+    if dry_run or not plan[1].operations:
+        return _run(source, ledger, plan, as_of, dry_run, None, should_stop, on_progress)
+    lease = take_lease(source)
     try:
-        return _run(source, policy, as_of, dry_run, lease, should_stop, on_progress)
+        ledger = source.fetch(as_of)
+        return _run(source, ledger, plan_ledger(ledger, policy, as_of), as_of, False, lease, should_stop, on_progress)
     finally:
         if lease is not None:
             lease.release()
@@ -160,10 +167,10 @@ def take_lease(source: Source) -> Lease | None:
     return lease
 
 
-def _run(source: Source, policy: Policy, as_of: date, dry_run: bool, lease: Lease | None,
-         should_stop: Callable[[], bool] | None, on_progress: Callable[[int, int], None] | None) -> RunResult:
-    ledger = source.fetch(as_of)
-    rec, plan = plan_ledger(ledger, policy, as_of)
+def _run(source: Source, ledger: Ledger, planned: tuple[Reconciliation, Plan], as_of: date, dry_run: bool,
+         lease: Lease | None, should_stop: Callable[[], bool] | None,
+         on_progress: Callable[[int, int], None] | None) -> RunResult:
+    rec, plan = planned
     result = RunResult(as_of=as_of, dry_run=dry_run, reconciliation=rec, plan=plan, companies=list(ledger.companies))
     result.skipped.extend(Skip(customer_id="", record=r.record, reason=r.reason) for r in ledger.rejected)
     result.skipped.extend(plan.skipped)

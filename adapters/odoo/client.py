@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import xmlrpc.client
 from decimal import Decimal
@@ -89,6 +90,7 @@ class OdooClient:
         self.server_version: str = ""
         self.major: int = 0
         self.calls = 0
+        self._count = threading.Lock()  # writes run several calls at once (adapters/odoo/batch.py)
 
     # -- connection ---------------------------------------------------------------------------------
     def connect(self) -> None:
@@ -160,7 +162,8 @@ class OdooClient:
         reported at once: a wrong URL or a stopped server, which waiting does not cure. Once it has answered,
         the same failure is more likely a restart, and is retried with backoff."""
         for attempt in range(self.retries + 1):
-            self.calls += 1
+            with self._count:
+                self.calls += 1
             wait = 0.0
             try:
                 resp = self.session.post(url, timeout=self.timeout, verify=self.verify, **req)

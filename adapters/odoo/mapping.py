@@ -57,6 +57,13 @@ class Email(Frozen):
     portal_links: bool = True
 
 
+class Writes(Frozen):
+    # Operations written per batch (one create for each kind of record), and the calls in flight at once per
+    # tenant (e-mails: one message_post each). 1 writes one call at a time.
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    inflight: int = Field(default=4, ge=1, le=32)
+
+
 class Penalties(Frozen):
     mode: Literal["invoice", "debit_note"] = "invoice"
     state: Literal["draft", "posted"] = "draft"
@@ -96,6 +103,7 @@ class OdooMapping(Frozen):
     credit_hold: CreditHold
     disputes: Disputes = Disputes()
     letters: Letters = Letters()
+    writes: Writes = Writes()
 
 
 def shipped_mapping_path() -> Path:

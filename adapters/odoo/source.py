@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from adapters.odoo.ledger import open_items
 from adapters.odoo.approvals import read_approvals
+from adapters.odoo.batch import CHANNELS as BATCHED
 from adapters.odoo.promises import read_dispute_reasons, read_plans
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
@@ -72,7 +74,7 @@ class OdooSource(Source):
         """The approval activity marked done (what Odoo's Mark as Done does) or cancelled (deleted), after making
         sure it was written."""
         self.apply(op)
-        ids = self._writer.open_approval(op.customer_id, op.key)
+        ids = self._writer_().open_approval(op.customer_id, op.key)
         if not ids:
             return f"level {op.level} ({op.level_name}): already decided"
         if approve:
@@ -107,9 +109,27 @@ class OdooSource(Source):
         return open_items(self.client, self.mapping, as_of, page=self.mapping.receivables.page_size)
 
     def apply(self, op: Operation) -> str:
+        return self._writer_().apply(op)
+
+    @property
+    def batch_size(self) -> int:
+        return self.mapping.writes.batch_size
+
+    def batchable(self, op: Operation) -> bool:
+        """Actions of the channels written by many-record calls (adapters/odoo/batch.py) and penalty invoices;
+        debit notes, holds, hand-offs and approvals go one by one."""
+        if op.kind == "penalty":
+            return self.mapping.penalties.mode == "invoice"
+        return op.kind == "action" and op.channel in BATCHED
+
+    def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
+        return self._writer_().apply_many(ops)
+
+    def _writer_(self) -> Writer:
         if self._writer is None:
             self._writer = Writer(self.client, self.mapping, self._resolve(), self.library)
-        return self._writer.apply(op)
+            self._writer.inflight = self.mapping.writes.inflight
+        return self._writer
 
     # -- setup and diagnosis ---------------------------------------------------------------------
     def init(self) -> list[str]:

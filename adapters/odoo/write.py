@@ -12,6 +12,7 @@ import html
 from dataclasses import replace
 from typing import Any
 
+from adapters.odoo.batch import Batches, marker_html
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.dossier import Dossiers
@@ -28,7 +29,7 @@ from connector.money import fmt
 from connector.templates import Library, Rendered
 
 
-class Writer(Holds, Dossiers):
+class Writer(Holds, Dossiers, Batches):
     def __init__(self, client: OdooClient, mapping: OdooMapping, resolved: Resolved, library: Library | None = None):
         self.client, self.mapping, self.res = client, mapping, resolved
         self.library = library or Library()
@@ -36,6 +37,9 @@ class Writer(Holds, Dossiers):
         self._currencies: dict[str, int] = {}
         self._partner_fields: set[str] | None = None
         self._sender: str | None = None
+        self._types: dict[str, tuple[int, int | None] | None] = {}  # channel -> (activity type, its default user)
+        self._note_subtype: int | None = None
+        self._author: int | bool = False
 
     # -- entry point ----------------------------------------------------------------------------
     def apply(self, op: Operation) -> str:
@@ -53,7 +57,9 @@ class Writer(Holds, Dossiers):
         elif op.kind == "withdraw":
             summary = self._withdraw(op)
         else:
-            summary = self._action(op, marker_target)
+            summary, sent = self._action(op, marker_target)
+            if sent:  # the e-mail carries the marker: it is the last step
+                return f"mail.message {sent}"
         markers = " ".join(render(h) for h in op.history())
         body = (f"<p>{html.escape(summary)}</p><p>{html.escape(op.reason)}</p>"
                 f"<p><small>{html.escape(markers)}</small></p>")
@@ -67,7 +73,8 @@ class Writer(Holds, Dossiers):
             return "account.move", _id(op.target_id, "invoice")
         return "res.partner", _id(op.customer_id, "customer")
 
-    def _action(self, op: Operation, target: tuple[str, int]) -> str:
+    def _action(self, op: Operation, target: tuple[str, int]) -> tuple[str, int]:
+        """What was done, and the e-mail that carries the marker when the operation is only that e-mail."""
         sender = self._signer(op)
         if channels.CHANNELS[op.channel].reader == "customer" and self.mapping.email.portal_links:
             op = self._with_portal_links(op)
@@ -76,10 +83,16 @@ class Writer(Holds, Dossiers):
         done = []
         if op.channel in channels.SENT:
             if not self._find_message(target, token, message_type="comment", exclude_marker=True):
-                body = text.html + f"<p><small>Ref. {token}</small></p>"
-                self._post(target, body, subtype=self.mapping.email.subtype, message_type="comment",
-                           subject=text.subject, partner_ids=[_id(op.customer_id, "customer")])
-            done.append(f"email '{text.subject}' sent through Odoo")
+                markers = " ".join(render(h) for h in op.history())
+                try:
+                    return "", self._post(target, text.html + marker_html(token, markers), message_type="comment",
+                                          subtype=self.mapping.email.subtype, subject=text.subject,
+                                          partner_ids=[_id(op.customer_id, "customer")])
+                except OdooAmbiguous:
+                    if not (found := self._find_message(target, f"[{PREFIX}{op.key}|")):
+                        raise
+                    return "", found
+            done.append(f"email '{text.subject}' sent through Odoo")  # by a run that stopped before its note
         if op.channel in channels.TASKS:
             self._ensure_activity(op, target, token, text.subject, text.html)
             done.append(f"{op.channel.replace('_', ' ')} activity due {op.deadline}")
@@ -89,13 +102,13 @@ class Writer(Holds, Dossiers):
             name = self._ensure_letter(op, target, token, text, sender)
             done.append(f"letter {name} attached")
         if op.channel == "hold_release":
-            return f"Relance: {text.subject}. {self._release(op)}"
+            return f"Relance: {text.subject}. {self._release(op)}", 0
         if op.channel == "credit_hold":
             done.append(self._hold(op))
             if self.mapping.credit_hold.notify_customer and op.email:
                 done.append(self._hold_notice(op, target, sender, token))
         head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
-        return head + ": " + "; ".join(done) if done else head
+        return (head + ": " + "; ".join(done) if done else head), 0
 
     # -- review before sending ----------------------------------------------------------------------
     def _approval(self, op: Operation, target: tuple[str, int]) -> str:
@@ -209,9 +222,13 @@ class Writer(Holds, Dossiers):
             except OdooValidationError as exc:  # e.g. a lock date Odoo cannot move the entry past
                 self._discard(move["id"], op.lines[0].invoice_number, exc)
             move = self.client.call("account.move", "read", ids=[move["id"]], fields=["id", "name", "state"])[0]
+        return self._penalty_summary(op, move, debit_note)
+
+    def _penalty_summary(self, op: Operation, move: dict, debit_note: bool) -> tuple[str, str]:
+        """The marker note's text and, for the user, what was created: by its number, or its id while a draft is
+        numbered "/"."""
         lines = "; ".join(f"{ln.kind} {ln.amount} {ln.currency}" for ln in op.lines)
         note = f"Penalty invoice {move.get('name') or move['id']} ({move['state']}) for {op.lines[0].invoice_number}: {lines}"
-        # for the user: what was created, by its number, or its id while a draft is numbered "/"
         state = {"draft": "draft ", "posted": "posted "}.get(move["state"], "")
         name = move["name"] if move.get("name") not in (None, False, "/") else f"(account.move {move['id']})"
         kind = "debit note" if debit_note else "penalty invoice"
@@ -330,7 +347,7 @@ class Writer(Holds, Dossiers):
         """Odoo refuses message_post when the author has no email ('please configure the sender's email
         address'): use the API user's address, else the company's."""
         if self._sender is None:
-            user = self.client.call("res.users", "read", ids=[self.client.uid], fields=["email", "company_id"])[0]
+            user = self.client.call("res.users", "read", ids=[self.client.uid], fields=["email", "company_id", "partner_id"])[0]
             email = user.get("email")
             if not email and user.get("company_id"):
                 company = self.client.call("res.company", "read", ids=[user["company_id"][0]], fields=["email", "name"])[0]
@@ -338,8 +355,13 @@ class Writer(Holds, Dossiers):
             if not email:
                 raise ItemError("neither the API user nor its company has an email address: Odoo cannot post "
                                 "messages; set one in the user's preferences or on the company")
-            self._sender = email
+            self._sender, self._author = email, (user.get("partner_id") or [False])[0]
         return self._sender
+
+    def author(self) -> int | bool:
+        """The API user's partner, the author of what it writes."""
+        self.sender()
+        return self._author
 
     def _post(self, target: tuple[str, int], body: str, *, subtype: str, message_type: str, **kw: Any) -> int:
         model, res_id = target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -53,9 +54,19 @@ def demo_odoo(as_of, secret: str, version: str = "19.0"):
     return emu, emu.start()
 
 
-def odoo_config(path: Path, url: str, interval: float = 60, version: str = "19.0", policy: str = "fr-b2b") -> str:
-    """relance.yaml for the demo emulator, the secret in RELANCE_TEST_ODOO_SECRET."""
+def odoo_config(path: Path, url: str, interval: float = 60, version: str = "19.0", policy: str = "fr-b2b",
+                batch_size: int | None = None) -> str:
+    """relance.yaml for the demo emulator, the secret in RELANCE_TEST_ODOO_SECRET; with `batch_size`, a mapping
+    that writes that many operations per batch, one call at a time."""
     xmlrpc = version != "19.0"
+    mapping = ""
+    if batch_size:
+        from adapters.odoo.mapping import shipped_mapping_path
+
+        text = shipped_mapping_path().read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^  batch_size: \d+", f"  batch_size: {batch_size}", text)
+        (path / "odoo-mapping.yaml").write_text(re.sub(r"(?m)^  inflight: \d+", "  inflight: 1", text), encoding="utf-8")
+        mapping = f"mapping: {path / 'odoo-mapping.yaml'}"
     return str(write(path / "relance.yaml", f"""
         tenants:
           - name: demo
@@ -69,4 +80,5 @@ def odoo_config(path: Path, url: str, interval: float = 60, version: str = "19.0
             policy: {policy}
             schedule: {{interval_minutes: {interval}}}
             timezone: Europe/Paris
+            {mapping}
     """))

@@ -115,7 +115,7 @@ def test_report_gives_the_aged_balance_of_the_demo(odoo, relance):
 def test_daemon_stopped_by_sigterm_mid_run_loses_and_doubles_nothing(tmp_path, relance):
     emu, url = demo_odoo(AS_OF, SECRET, "17.0")  # over XML-RPC: each write is slow enough to stop the daemon in the middle
     try:
-        cfg = odoo_config(tmp_path, url, interval=0.05, version="17.0")
+        cfg = odoo_config(tmp_path, url, interval=0.05, version="17.0", batch_size=2)
         assert relance("--config", cfg, "init").code == 0
         planned = json.loads(relance("--config", cfg, "--as-of", AS_OF.isoformat(), "plan", "--json").out)
         keys = {op["key"] for op in planned["tenants"][0]["operations"]}

@@ -149,6 +149,21 @@ class MailMixin:
         return messages[0] if messages else False
 
     # -- chatter ------------------------------------------------------------------------------------
+    def prepare_mail_message(self, vals: dict, call: Call) -> dict:
+        """mail.message.create as Odoo 17/19 run it over RPC: the document's write right checked
+        (_check_access, _mail_post_access), email_from from the author, record_name the document's name."""
+        model, res_id = vals.get("model"), vals.get("res_id")
+        if not call.su and model in self.schema:
+            self.check_access(model, "write", call)
+        if "email_from" not in vals:
+            p = self.data["res.partner"].get(vals.get("author_id") or 0, {})
+            vals["email_from"] = f'"{p.get("name")}" <{p["email"]}>' if p.get("email") else False
+        if "record_name" not in vals and model in self.schema and res_id in self.data[model]:
+            vals["record_name"] = self.name_of(model, res_id)
+        vals.setdefault("partner_ids", [(6, 0, [])])
+        vals.setdefault("attachment_ids", [(6, 0, [])])
+        return vals
+
     def post_message(self, model: str, res_id: int, call: Call, *, body: Any = "", subject: Any = None,
                      message_type: str = "notification", subtype_xmlid: str | None = None, subtype_id: Any = False,
                      partner_ids: Any = None, attachment_ids: Any = None, html_body: bool = False,

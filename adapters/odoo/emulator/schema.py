@@ -389,6 +389,10 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           B("auto_delete", "Auto Delete", default=True), C("model", "Related Document Model", related="mail_message_id.model"),
           I("res_id", "Related Document ID", related="mail_message_id.res_id"), T("failure_reason", "Failure Reason"),
           order="id desc", rec_name="subject")
+    # portal (installed with account): the Share action's wizard; reading its link gives the record an access token
+    model("portal.share", "Portal Sharing", C("res_model", "Related Document Model", required=True),
+          I("res_id", "Related Document ID", required=True), M2M("partner_ids", "Recipients", "res.partner", required=True),
+          T("note", "Note"), C("share_link", "Link", compute=True, store=False), rec_name=None, transient=True)
     if "account_debit_note" in modules:
         model("account.debit.note", "Add Debit Note wizard",
               M2M("move_ids", "Move", "account.move"), D("date", "Debit Note Date", required=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import date
 
 from adapters.odoo.emulator.accounting import INVOICES, AccountingMixin
@@ -76,6 +77,7 @@ class OdooStore(AccountingMixin, MailMixin, Store):
         c[("account.move", "access_url")] = lambda s, i: (
             f"/my/invoices/{i}" if s.data["account.move"][i].get("move_type") in ("out_invoice", "out_refund",
                                                                                   "in_invoice", "in_refund") else "#")
+        c[("portal.share", "share_link")] = _share_link
         c[("account.move", "invoice_line_ids")] = lambda s, i: [
             lid for lid in s.lines_of(i)
             if s.data["account.move.line"][lid].get("display_type") in ("product", "line_section", "line_note")]
@@ -98,3 +100,16 @@ class OdooStore(AccountingMixin, MailMixin, Store):
         d["mail.activity"] = lambda s, i: s.data["mail.activity"][i].get("summary") or s.name_of(
             "mail.activity.type", s.data["mail.activity"][i].get("activity_type_id"))
         d["ir.model.data"] = lambda s, i: c[("ir.model.data", "complete_name")](s, i)
+
+
+def _share_link(s, i: int) -> str | bool:
+    """portal.share._compute_share_link: base URL + portal.mixin._get_share_url(redirect=True), which stores an
+    access token on the record when it has none (Odoo 17/19 portal/models/portal_mixin.py)."""
+    wiz = s.data["portal.share"][i]
+    model, rid = wiz.get("res_model"), wiz.get("res_id")
+    if model not in s.schema or "access_token" not in s.schema[model].fields or rid not in s.data[model]:
+        return False
+    rec = s.data[model][rid]
+    if not rec.get("access_token"):
+        rec["access_token"] = str(uuid.uuid4())
+    return f"{s.base_url}/mail/view?model={model}&res_id={rid}&access_token={rec['access_token']}"
