@@ -110,9 +110,9 @@ def seed(t: dict, invoices: int, customers: int, as_of: date) -> None:
                                                           ("move_type", "=", "out_invoice"), ("state", "=", "posted")])
     journal = c.call("account.journal", "search_read", domain=[("type", "=", "sale")], fields=["id"], limit=1)[0]["id"]
     print(f"seeding {max(0, invoices - done)} invoices ({done} there) over {customers} customers", file=sys.stderr)
-    for start in range(done, invoices, 500):
+    for start in range(done, invoices, 200):
         vals = []
-        for i in range(start, min(invoices, start + 500)):
+        for i in range(start, min(invoices, start + 200)):
             issued = as_of - timedelta(days=1 + (i * 7919) % 150)
             vals.append({"move_type": "out_invoice", "partner_id": partners[i % customers]["id"], "journal_id": journal,
                          "invoice_date": issued.isoformat(), "invoice_date_due": (issued + timedelta(days=30)).isoformat(),

@@ -194,9 +194,10 @@ def _run(source: Source, ledger: Ledger, planned: tuple[Reconciliation, Plan], a
             continue
         if batching is not None and batching.batchable(op):
             pending.append(op)
-            if len(pending) >= batching.batch_size:
-                _apply_batch(batching, pending, result)
-                pending = []
+            if len(pending) < batching.batch_size:
+                continue  # written with the batch: progress is what was written
+            _apply_batch(batching, pending, result)
+            pending = []
         else:
             _apply_one(source, op, result)
         if on_progress:
@@ -207,6 +208,8 @@ def _run(source: Source, ledger: Ledger, planned: tuple[Reconciliation, Plan], a
                                  for o in pending)
         else:
             _apply_batch(batching, pending, result)
+        if on_progress:
+            on_progress(total, total)
     return result
 
 

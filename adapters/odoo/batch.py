@@ -190,11 +190,16 @@ class Batches:
                     todo[i.target[0]].append((i, values))
             i.done.append(f"{i.op.channel.replace('_', ' ')} activity due {i.op.deadline}")
         for model, pairs in todo.items():
-            self._create("mail.activity", pairs, out, {"default_res_model": model},
-                         lambda batch: self._find("mail.activity", batch, "note", model_field="res_model"))
+            self._create("mail.activity", pairs, out, {"default_res_model": model}, self._find_activities)
         for i in items:
             if isinstance(out.get(i.op.key), Exception):
                 i.done.clear()
+
+    def _find_activities(self, batch: list) -> dict[str, int]:
+        rows = self.client.call("mail.activity", "search_read", fields=["id", "note"], context={"active_test": False},
+                                domain=or_terms([[("res_model", "=", i.target[0]), ("res_id", "=", i.target[1]),
+                                                  ("note", "ilike", i.token)] for i, _ in batch]))
+        return {i.op.key: r["id"] for i, _ in batch for r in rows if i.token in html.unescape(str(r.get("note") or ""))}
 
     def _activity_values(self, item: Item, summary: str, note: str) -> dict | None:
         op = item.op
@@ -337,6 +342,9 @@ class Batches:
     # -- e-mails ------------------------------------------------------------------------------------
     def _emails(self, items: list[Item], out: dict) -> None:
         """One message_post each, carrying the marker; `inflight` at a time, each customer's in turn."""
+        if not items:
+            return
+        self.sender()  # read once, before the threads
         by_target: dict[tuple, list[Item]] = defaultdict(list)
         for i in items:
             by_target[i.target].append(i)

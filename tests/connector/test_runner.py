@@ -161,10 +161,11 @@ def test_given_a_batch_request_that_meets_an_unreachable_source_then_every_item_
 
 def test_given_stop_request_with_a_batch_half_filled_then_its_items_are_skipped_not_lost():
     src = BatchingSource(_ledger(3))
+    checks: list[int] = []  # the runner asks before each operation: stop once the first one is queued
     seen: list[int] = []
-    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False, should_stop=lambda: len(seen) >= 1,
+    result = run(src, load_policy("fr-b2b"), TUE, dry_run=False, should_stop=lambda: len(checks.append(1) or checks) > 1,
                  on_progress=lambda i, n: seen.append(i))
-    assert result.stopped and src.batches == [] and src.writes == 0
+    assert result.stopped and src.batches == [] and src.writes == 0 and seen == []  # progress counts what was written
     assert sum(1 for s in result.skipped if s.reason == "run stopped before this write") == 3
     again = run(src, load_policy("fr-b2b"), TUE, dry_run=False)
     assert len(again.done) == 3 and src.batches == [["C0", "C1"], ["C2"]]

@@ -353,6 +353,19 @@ class Store:
                 for other in keep:
                     self.data[rel][other][inv] = rid
 
+    def check_references(self, model: str, vals: dict) -> None:
+        """PostgreSQL's foreign keys: a many2one to a record that does not exist fails the whole call, which Odoo
+        answers as odoo/service/model.py's _as_validation_error words it."""
+        m = self.schema[model]
+        for fname, value in vals.items():
+            f = m.fields.get(fname)
+            if f is None or f.type != "many2one" or not isinstance(value, int) or isinstance(value, bool) or not value:
+                continue
+            if f.relation in self.schema and value not in self.data[f.relation]:
+                raise ValidationError("The operation cannot be completed: another model requires the record being "
+                                      f"deleted. If possible, archive it instead.\n\nModel: {m.description} ({model})\n"
+                                      f"Constraint: {model.replace('.', '_')}_{fname}_fkey\n")
+
     def required_error(self, model: str, fname: str) -> ValidationError:
         m = self.schema[model]
         f = m.fields[fname]
@@ -386,6 +399,8 @@ class Store:
                 raise TypeError(f"'{type(vals).__name__}' object is not a mapping")
             vals = dict(vals)
             self.check_vals(model, vals)
+            if check:
+                self.check_references(model, vals)
             prepare = getattr(self, "prepare_" + model.replace(".", "_"), None)
             if prepare:
                 vals = prepare(vals, call)

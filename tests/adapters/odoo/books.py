@@ -119,6 +119,16 @@ class Scoped(Source):
     def apply(self, op):
         return self.source.apply(op)
 
+    @property
+    def batch_size(self) -> int:  # the source's batches, so that the contract suites write as a run does
+        return self.source.batch_size
+
+    def batchable(self, op) -> bool:
+        return self.source.batchable(op)
+
+    def apply_many(self, ops):
+        return self.source.apply_many(ops)
+
 
 def weekdays(start: date, days: int):
     for i in range(days):

@@ -1,0 +1,191 @@
+"""Batched writes of the Odoo adapter (adapters/odoo/batch.py): on the emulators or a real Odoo (ODOO_URL set),
+a first run costs one message_post per e-mail and a few calls for everything else; on the emulators, a batch
+Odoo refuses for one item is split and only that item fails, a batch whose answer is lost is found and not
+written twice, and e-mails go `writes.inflight` at a time."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from adapters.odoo.mapping import OdooMapping
+from connector.policy import Policy, load_policy
+from connector.runner import run
+from tests.adapters.odoo.books import Books, Scoped
+from tests.adapters.odoo.conftest import open_source
+
+A = date(2026, 3, 3)  # a Tuesday
+ONE_LEVEL = {"name": "bench", "jurisdiction": "fr-b2b", "currency": "EUR", "contact": {"max_per_7_days": 5},
+             "segments": [{"name": "all", "levels": [{"name": "reminder", "offset": 1, "channel": "email",
+                                                       "template": "reminder", "tone": "firm",
+                                                       "fallback": ["letter", "call_task"]}]}],
+             "penalties": {"interest": False, "indemnity": False}}
+
+
+def one_level() -> Policy:
+    return Policy.model_validate(ONE_LEVEL)
+
+
+@pytest.fixture(scope="module")
+def source(odoo):
+    src = open_source(odoo, init=True)
+    yield src
+    src.close()
+
+
+def counted(client) -> Counter:
+    counts: Counter = Counter()
+    original = client.call
+
+    def call(model, method, ids=None, **kw):
+        counts[f"{model}.{method}"] += 1
+        return original(model, method, ids, **kw)
+
+    client.call = call
+    return counts
+
+
+def customers(books: Books, n: int) -> None:
+    """n customers of each channel: with an e-mail address, with only a postal address, with only a phone."""
+    for i in range(n):
+        for kind, kw in (("mail", {}), ("post", {"email": False}), ("phone", {"email": False, "address": False})):
+            p = books.partner(f"Batch {kind} {i}", **kw)
+            books.invoice(p, A - timedelta(days=40), f"{300 + i}.00", due=A - timedelta(days=10))
+
+
+def test_a_first_run_costs_one_message_post_per_email_and_a_few_calls_for_all_the_rest(source):
+    books = Books(source.client)
+    customers(books, 4)
+    scoped = Scoped(source, books.partners)
+    planned = run(scoped, one_level(), A).plan.operations
+    channels = Counter(op.channel for op in planned)
+    assert channels == {"email": 4, "letter": 4, "call_task": 4}, channels
+    counts = counted(source.client)
+    writer = source._writer_()
+    result = writer.apply_many(planned)
+    assert all(isinstance(v, str) for v in result.values()), [v for v in result.values() if not isinstance(v, str)]
+    posts = sum(n for k, n in counts.items() if k.endswith(".message_post"))
+    assert posts == 4, counts  # one per e-mail, none for the notes of the letters and calls
+    others = sum(counts.values()) - posts
+    # what the old path paid per operation (3 to 5 calls each) is paid per batch: searches, creates, a share
+    assert others <= 16, counts
+    assert counts["mail.activity.create"] <= 2 and counts["mail.message.create"] <= 1, counts
+    after = run(scoped, one_level(), A)
+    assert after.plan.operations == [] and after.done == []  # every e-mail is its own marker, found by the fetch
+
+
+def test_every_email_carries_its_marker_and_every_letter_and_call_its_activity_and_note(source):
+    books = Books(source.client)
+    customers(books, 1)
+    scoped = Scoped(source, books.partners)
+    done = run(scoped, one_level(), A, dry_run=False)
+    assert len(done.done) == 3 and not done.failed, done.failed
+    c = source.client
+    msgs = c.call("mail.message", "search_read", domain=[("model", "=", "res.partner"), ("res_id", "in", books.partners),
+                                                        ("body", "ilike", "[relance:")], fields=["res_id", "body", "subject"])
+    by_partner = Counter(m["res_id"] for m in msgs)
+    assert sorted(by_partner.values()) == [1, 1, 1]  # one message with the marker per customer
+    mail = next(m for m in msgs if m["res_id"] == books.partners[0])
+    assert mail["subject"] and 'title="[relance:' in html.unescape(mail["body"]).replace("&#34;", '"')
+    acts = c.call("mail.activity", "search_read", domain=[("res_model", "=", "res.partner"),
+                                                         ("res_id", "in", books.partners[1:])], fields=["res_id", "note"])
+    assert sorted(a["res_id"] for a in acts) == sorted(books.partners[1:])
+    pdf = c.call("ir.attachment", "search_read", domain=[("res_model", "=", "res.partner"),
+                                                        ("res_id", "=", books.partners[1])], fields=["name", "mimetype"])
+    assert [a["mimetype"] for a in pdf] == ["application/pdf"]
+
+
+# -- emulator only: faults ---------------------------------------------------------------------------------
+@pytest.fixture
+def emulated(odoo):
+    if odoo.emulator is None:
+        pytest.skip("needs the emulator's hooks (faults, timing)")
+    yield odoo.emulator
+    odoo.emulator.fault_hook = odoo.emulator.write_hook = None
+
+
+def test_given_odoo_refuses_one_item_of_a_batch_then_it_alone_fails_and_the_others_are_written(source, emulated):
+    books = Books(source.client)
+    for i in range(5):
+        books.partner(f"Split {i}", email=False, address=False)
+        books.invoice(books.partners[-1], A - timedelta(days=40), "250.00", due=A - timedelta(days=10))
+    scoped = Scoped(source, books.partners)
+    ops = run(scoped, one_level(), A).plan.operations
+    assert [op.channel for op in ops] == ["call_task"] * 5
+    ops[2] = replace(ops[2], collector="999999")  # assigned to a user that does not exist
+    counts = counted(source.client)
+    result = source.apply_many(ops)
+    refused = ops[2].key
+    assert isinstance(result[refused], Exception) and "mail_activity_user_id_fkey" in str(result[refused])
+    assert all(isinstance(result[op.key], str) for op in ops if op.key != refused), result
+    assert counts["mail.activity.create"] >= 3  # all five, then halves, down to the refused one
+    again = run(scoped, one_level(), A).plan.operations
+    assert [op.key for op in again] == [refused]  # the others are done; their activities exist once
+    acts = source.client.call("mail.activity", "search_read", domain=[("res_id", "in", books.partners)], fields=["res_id"])
+    assert sorted(a["res_id"] for a in acts) == sorted(p for i, p in enumerate(books.partners) if i != 2)
+
+
+@pytest.mark.parametrize("model", ["mail.activity", "mail.message"])
+def test_given_the_answer_to_a_batch_create_is_lost_then_what_it_made_is_found_and_not_made_again(
+        source, emulated, model):
+    books = Books(source.client)
+    customers(books, 2)
+    scoped = Scoped(source, books.partners)
+    lost = []
+
+    def drop(protocol, m, method, phase):
+        if phase == "committed" and m == model and method == "create" and not lost:
+            lost.append(1)
+            return "drop"
+
+    emulated.write_hook = drop
+    first = run(scoped, one_level(), A, dry_run=False)
+    assert lost and not first.failed, [f.reason for f in first.failed]
+    assert run(scoped, one_level(), A).plan.operations == []
+    rows = source.client.call(model, "search_read", fields=["id"], context={"active_test": False}, domain=[
+        ("res_model" if model == "mail.activity" else "model", "=", "res.partner"), ("res_id", "in", books.partners),
+        ("note" if model == "mail.activity" else "body", "ilike", "relance:")])
+    expected = 4 if model == "mail.activity" else 6  # the calls and letters' tasks; every customer's marker
+    assert len(rows) == expected
+
+
+@pytest.mark.parametrize("inflight", [1, 3])
+def test_emails_go_inflight_at_a_time(odoo, emulated, inflight):
+    src = open_source(odoo)
+    src.mapping = OdooMapping.model_validate({**src.mapping.model_dump(), "writes": {"batch_size": 50, "inflight": inflight}})
+    books = Books(src.client)
+    for i in range(6):
+        books.invoice(books.partner(f"Inflight {inflight} {i}"), A - timedelta(days=40), "120.00", due=A - timedelta(days=10))
+    busy, peak, lock = [0], [0], threading.Lock()
+
+    def slow(protocol, model, method):
+        if method != "message_post":
+            return
+        with lock:
+            busy[0] += 1
+            peak[0] = max(peak[0], busy[0])
+        time.sleep(0.1)  # the server's time to post and queue the mail
+        with lock:
+            busy[0] -= 1
+
+    emulated.fault_hook = slow
+    result = run(Scoped(src, books.partners), one_level(), A, dry_run=False)
+    assert len(result.done) == 6 and not result.failed
+    assert peak[0] == inflight
+    src.close()
+
+
+def test_the_shipped_mapping_batches_and_keeps_several_calls_in_flight():
+    from adapters.odoo.mapping import load_mapping
+
+    writes = load_mapping().writes
+    assert writes.batch_size > 1 and writes.inflight > 1
+    with pytest.raises(ValueError):
+        OdooMapping.model_validate({**load_mapping().model_dump(), "writes": {"inflight": 0}})
+    assert load_policy("fr-b2b")  # the policies the runs above stand beside
