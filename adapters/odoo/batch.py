@@ -17,13 +17,14 @@ import base64
 import html
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
-from urllib.parse import parse_qs, urlsplit
+from typing import Callable, Sequence
 
+from adapters.odoo.activities import Activities
 from adapters.odoo.client import OdooAmbiguous
-from adapters.odoo.errors import OdooAccessError, OdooError, OdooValidationError
+from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.holds import record_id as _id
+from adapters.odoo.items import Item, marker_html, or_terms
+from adapters.odoo.portal import PortalLinks
 from connector import channels
 from connector.errors import ItemError, SourceUnavailable
 from connector.keys import PREFIX, render as render_marker, search_token
@@ -36,39 +37,10 @@ CHANNELS = frozenset({"email", "call_task", "letter", "registered_letter", "note
 MAX_BYTES = 8_000_000  # attachments per create call: Odoo's default limit_request is far above, a proxy may not be
 
 
-@dataclass
-class Item:
-    """One operation on its way: where it writes, what it found done, what it did."""
-
-    op: Operation
-    target: tuple[str, int]
-    token: str
-    markers: str
-    done: list[str] = field(default_factory=list)  # what was written, for the marker note
-    text: Any = None  # the rendered message
-    sent: bool = False  # its e-mail is already in the chatter (an earlier run's, or this one's)
-    move: dict | None = None  # penalty: the invoice written
-    ref: str = ""  # what the user is told was written
-
-
-def marker_html(token: str, markers: str) -> str:
-    """The reference a message carries: the visible token and, in its title, the markers the next fetch reads."""
-    return f'<p><small title="{html.escape(markers)}">Ref. {token}</small></p>'
-
-
-def or_terms(terms: list[list]) -> list:
-    """Odoo's prefix notation for term1 OR term2 OR ..., each term a list of leaves and-ed together."""
-    out: list = ["|"] * (len(terms) - 1)
-    for term in terms:
-        out.extend(["&"] * (len(term) - 1) + term)
-    return out
-
-
-class Batches:
+class Batches(Activities, PortalLinks):
     """Mixin of `Writer`: `apply_many`."""
 
     inflight: int = 4
-    _sharing: bool | None = None  # may the API user share documents (portal.share)? False once refused
 
     def apply_many(self, ops: Sequence[Operation]) -> dict[str, str | Exception]:
         out: dict[str, str | Exception] = {}
@@ -91,39 +63,6 @@ class Batches:
         return out
 
     # -- preparing ----------------------------------------------------------------------------------
-    def _shared(self, ops: Sequence[Operation]) -> list[Operation]:
-        """The portal link of every invoice the debtors' messages list, those without an access token shared
-        as Odoo's Share action does it (portal.share's link creates the token), in two calls for the batch;
-        where the API user may not share (Contact Creation), get_portal_url one invoice at a time."""
-        ops = list(ops)
-        if not self.mapping.email.portal_links or self._sharing is False:
-            return ops
-        reading = [op for op in ops if op.kind == "action" and channels.CHANNELS[op.channel].reader == "customer"]
-        linked = {id(op) for op in reading}
-        missing = {i.invoice_id: op.customer_id for op in reading for i in op.items
-                   if not i.pay_url and i.invoice_id.isdigit()}
-        if not missing:
-            return ops
-        try:
-            ids = self.client.call("portal.share", "create", vals_list=[
-                {"res_model": "account.move", "res_id": int(inv), "partner_ids": [(6, 0, [_id(cust, "customer")])]}
-                for inv, cust in sorted(missing.items())])
-            rows = self.client.call("portal.share", "read", ids=ids, fields=["res_id", "share_link"])
-        except OdooAccessError:
-            self._sharing = False
-            return ops
-        except OdooAmbiguous:
-            return ops  # one by one below
-        if self._base_url is None:
-            self._base_url = str(self.client.call("account.move", "get_base_url", ids=[]) or "").rstrip("/")
-        urls = {}
-        for row in rows:
-            token = parse_qs(urlsplit(str(row.get("share_link") or "")).query).get("access_token")
-            if token:
-                urls[str(row["res_id"])] = f"{self._base_url}/my/invoices/{row['res_id']}?access_token={token[0]}"
-        return [replace(op, items=tuple(replace(i, pay_url=urls.get(i.invoice_id, i.pay_url)) for i in op.items))
-                if id(op) in linked else op for op in ops]
-
     def _item(self, op: Operation) -> Item:
         if op.kind == "penalty":
             target = ("account.move", _id(op.target_id, "invoice"))
@@ -161,78 +100,6 @@ class Batches:
                 i.done.append(f"email '{i.text.subject}' sent through Odoo")
             left.append(i)
         return left
-
-    # -- activities ---------------------------------------------------------------------------------
-    def _activities(self, items: list[Item], out: dict) -> None:
-        """The task of each item: found by its token, else created, all in one call per document model."""
-        if not items:
-            return
-        rows = self.client.call("mail.activity", "search_read", fields=["id", "note"], context={"active_test": False},
-                                domain=or_terms([[("res_model", "=", i.target[0]), ("res_id", "=", i.target[1]),
-                                                  ("note", "ilike", i.token)] for i in items]))
-        have = {i.op.key for i in items for r in rows if i.token in html.unescape(str(r.get("note") or ""))}
-        todo: dict[str, list[tuple[Item, dict]]] = defaultdict(list)
-        for i in items:
-            summary, note = i.text.subject, i.text.html
-            if i.op.key not in have:
-                try:
-                    values = self._activity_values(i, summary, note)
-                except ItemError as exc:
-                    out[i.op.key] = exc
-                    continue
-                if values is None:  # a type only Odoo resolves by its XML ID: through activity_schedule, once
-                    try:
-                        self._learn_type(i.op.channel, self._ensure_activity(i.op, i.target, i.token, summary, note))
-                    except OdooError as exc:
-                        out[i.op.key] = exc
-                        continue
-                else:
-                    todo[i.target[0]].append((i, values))
-            i.done.append(f"{i.op.channel.replace('_', ' ')} activity due {i.op.deadline}")
-        for model, pairs in todo.items():
-            self._create("mail.activity", pairs, out, {"default_res_model": model}, self._find_activities)
-        for i in items:
-            if isinstance(out.get(i.op.key), Exception):
-                i.done.clear()
-
-    def _find_activities(self, batch: list) -> dict[str, int]:
-        rows = self.client.call("mail.activity", "search_read", fields=["id", "note"], context={"active_test": False},
-                                domain=or_terms([[("res_model", "=", i.target[0]), ("res_id", "=", i.target[1]),
-                                                  ("note", "ilike", i.token)] for i, _ in batch]))
-        return {i.op.key: r["id"] for i, _ in batch for r in rows if i.token in html.unescape(str(r.get("note") or ""))}
-
-    def _activity_values(self, item: Item, summary: str, note: str) -> dict | None:
-        op = item.op
-        type_id, default_user = self._activity_type(op.channel)
-        if type_id is None:
-            return None
-        user = int(op.collector) if op.collector and op.collector.isdigit() else default_user
-        values = {"activity_type_id": type_id, "res_id": item.target[1], "automated": True,
-                  "date_deadline": (op.deadline or op.as_of).isoformat(), "summary": summary[:250],
-                  "note": note + f"<p><small>Ref. {item.token}</small></p>"}
-        if user:
-            values["user_id"] = user
-        return values
-
-    def _activity_type(self, channel: str) -> tuple[int, int | None] | tuple[None, None]:
-        """The activity type of a channel and its default assignee; None where only Odoo can resolve its XML ID
-        (one of Odoo's own, for a user without access to ir.model.data) and no activity of it was made yet."""
-        if channel not in self._types:
-            type_id = self.res.activity_types.get(channel)
-            self._types[channel] = self._type_info(type_id) if type_id else None
-        return self._types[channel] or (None, None)
-
-    def _learn_type(self, channel: str, activity: int) -> None:
-        """The type Odoo gave the activity it scheduled, used for the channel's next ones."""
-        rows = self.client.call("mail.activity", "read", ids=[activity], fields=["activity_type_id"],
-                                context={"active_test": False})
-        if rows and rows[0].get("activity_type_id"):
-            self._types[channel] = self._type_info(int(rows[0]["activity_type_id"][0]))
-
-    def _type_info(self, type_id: int) -> tuple[int, int | None]:
-        rows = self.client.call("mail.activity.type", "read", ids=[type_id], fields=["default_user_id"])
-        user = rows[0].get("default_user_id") if rows else None
-        return type_id, (int(user[0]) if user else None)
 
     # -- letters ------------------------------------------------------------------------------------
     def _letters(self, items: list[Item], out: dict) -> None:

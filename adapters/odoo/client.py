@@ -141,12 +141,14 @@ class OdooClient:
                             idempotent=idempotent, model=model, fn=method)
 
     def search_read_all(self, model: str, domain: list, fields: list[str], *, page: int = 2000,
-                        context: dict | None = None) -> list[dict]:
-        """Every record matching `domain`, paged by id (keyset), so concurrent inserts shift nothing."""
+                        context: dict | None = None, **read: Any) -> list[dict]:
+        """Every record matching `domain`, paged by id (keyset), so concurrent inserts shift nothing; `read`:
+        search_read's read arguments (load)."""
         out: list[dict] = []
         last = 0
         while True:
-            kw: dict[str, Any] = dict(domain=[("id", ">", last), *domain], fields=fields, limit=page, order="id asc")
+            kw: dict[str, Any] = dict(domain=[("id", ">", last), *domain], fields=fields, limit=page, order="id asc",
+                                      **read)
             if context:
                 kw["context"] = context
             rows = self.call(model, "search_read", **kw)

@@ -22,9 +22,11 @@ from adapters.odoo.mapping import OdooMapping
 from adapters.odoo.read import (
     MOVE_FIELDS,
     PARTNER_CONTEXT,
+    PLAIN,
     Rows,
     customer_of,
     m2o_id,
+    name_currencies,
     read_by_ids,
     read_markers,
     read_related,
@@ -101,7 +103,7 @@ class IncrementalReader:
         domain = receivable_domain(self.mapping, as_of)
         present = set(search_ids(c, "account.move.line", domain))
         changed = {ln["id"]: ln for ln in c.search_read_all("account.move.line", [*domain, *written],
-                                                            rows.line_fields, page=page)}
+                                                            rows.line_fields, page=page, **PLAIN)}
         # A new partial changes the residual of both its lines: read them again even where their own
         # write_date did not move (Odoo's recompute stamps it; the emulator and SQL-level matching may not).
         # A removed partial leaves no row: its lines are found by their write_date alone.
@@ -112,9 +114,10 @@ class IncrementalReader:
         for lid in gone:
             del rows.lines[lid]
         again = ((present - rows.lines.keys()) | (touched & present)) - changed.keys()
-        changed.update(read_by_ids(c, "account.move.line", again, rows.line_fields))
+        changed.update(read_by_ids(c, "account.move.line", again, rows.line_fields, **PLAIN))
+        name_currencies(c, rows, changed.values())
         rows.lines.update(changed)
-        refresh(c, rows.moves, "account.move", written, MOVE_FIELDS, page)
+        refresh(c, rows.moves, "account.move", written, MOVE_FIELDS, page, **PLAIN)
         refresh(c, rows.partners, "res.partner", written, rows.partner_fields, page, context=PARTNER_CONTEXT)
         read_related(c, self.mapping, rows, changed)
         last = max(rows.history, default=0)  # Relance's own new messages have higher ids

@@ -21,15 +21,22 @@ from adapters.odoo.client import OdooClient
 from adapters.odoo.mapping import OdooMapping
 from connector import postal
 from connector.keys import PREFIX, parse
-from connector.models import Credit, Customer, ExchangeRate, Ledger, Letterhead, Receivable, Rejection, Settlement
+from connector.models import Credit, Customer, Ledger, Letterhead, Receivable, Rejection, Settlement
 
 _BATCH = 1000
 MARKER_LIKE = f"[{PREFIX}"
 
 
 def m2o_id(value: Any) -> int | None:
-    """Odoo reads a many2one as [id, display_name] or False."""
-    return int(value[0]) if value else None
+    """Odoo reads a many2one as [id, display_name], as its id with load='' (PLAIN), or False."""
+    if isinstance(value, (list, tuple)):
+        return int(value[0]) if value else None
+    return int(value) if value else None
+
+
+# search_read's `load=''`: a many2one as its id, without the display name Odoo would compute for each of 10,000
+# moves, partners and lines (Odoo's search_read docstring); the ledger needs only the currencies' codes.
+PLAIN = {"load": ""}
 
 
 def m2o_name(value: Any) -> str | None:
@@ -189,6 +196,7 @@ class Rows:
     contacts: dict[int, dict] = field(default_factory=dict)       # by company partner: its invoice contact
     base_url: str | None = None                                   # web.base.url, for the portal links
     history: dict[int, list] = field(default_factory=dict)        # mail.message id -> the markers it holds
+    currencies: dict[int, str] = field(default_factory=dict)      # res.currency id -> its code
 
 
 def receivable_domain(mapping: OdooMapping, as_of: date) -> list:
@@ -217,7 +225,8 @@ def read_rows(client: OdooClient, mapping: OdooMapping, as_of: date) -> Rows:
                 partner_fields=existing_fields(client, "res.partner", PARTNER_FIELDS), exclusion=exclusion)
     page = mapping.receivables.page_size
     rows.lines = {ln["id"]: ln for ln in client.search_read_all(
-        "account.move.line", receivable_domain(mapping, as_of), rows.line_fields, page=page)}
+        "account.move.line", receivable_domain(mapping, as_of), rows.line_fields, page=page, **PLAIN)}
+    name_currencies(client, rows, rows.lines.values())
     read_related(client, mapping, rows, rows.lines)
     rows.history = read_markers(client, [], page=page)
     if mapping.email.portal_links:  # get_base_url on no record: web.base.url, which the API user may not read
@@ -225,12 +234,25 @@ def read_rows(client: OdooClient, mapping: OdooMapping, as_of: date) -> Rows:
     return rows
 
 
+def name_currencies(client: OdooClient, rows: Rows, lines: Iterable[dict]) -> None:
+    """The currency of lines read PLAIN as [id, code], as a classic read gives it, the codes read once."""
+    lines = list(lines)
+    ids = {ln["currency_id"] for ln in lines if isinstance(ln.get("currency_id"), int)} - rows.currencies.keys()
+    if ids:
+        rows.currencies.update({cid: str(c["name"]) for cid, c in read_by_ids(
+            client, "res.currency", ids, ["name"], context={"active_test": False}).items()})
+    for ln in lines:
+        cid = ln.get("currency_id")
+        if isinstance(cid, int) and not isinstance(cid, bool):
+            ln["currency_id"] = [cid, rows.currencies.get(cid, "")]
+
+
 def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids: Iterable[int]) -> None:
     """Into `rows`: the moves, companies, partials (replaced), counterparts and customers of these lines,
     each read in batches and only where `rows` does not hold it yet (partials always)."""
     lines = [rows.lines[i] for i in line_ids]
     rows.moves.update(read_by_ids(client, "account.move",
-                                  {m2o_id(ln["move_id"]) for ln in lines} - rows.moves.keys(), MOVE_FIELDS))
+                                  {m2o_id(ln["move_id"]) for ln in lines} - rows.moves.keys(), MOVE_FIELDS, **PLAIN))
     companies = {m2o_id(ln["company_id"]) for ln in lines if ln.get("company_id")} - rows.company_currency.keys()
     rows.company_currency.update({cid: m2o_name(c["currency_id"]) for cid, c in
                                   read_by_ids(client, "res.company", companies, ["currency_id"]).items()})
@@ -238,7 +260,8 @@ def read_related(client: OdooClient, mapping: OdooMapping, rows: Rows, line_ids:
     rows.partials.update(_partials(client, "debit_move_id", debit_ids))
     rows.applied.update(_partials(client, "credit_move_id", [ln["id"] for ln in lines if money(ln["balance"]) < 0]))
     credit_ids = {m2o_id(p["credit_move_id"]) for lid in debit_ids for p in rows.partials[lid]}
-    rows.counterparts.update(read_by_ids(client, "account.move.line", credit_ids - rows.counterparts.keys(), ["move_id"]))
+    rows.counterparts.update(read_by_ids(client, "account.move.line", credit_ids - rows.counterparts.keys(), ["move_id"],
+                                         **PLAIN))
     counter_moves = {m2o_id(rows.counterparts[c]["move_id"]) for c in credit_ids if c in rows.counterparts}
     rows.counter_moves.update(read_by_ids(client, "account.move", counter_moves - rows.counter_moves.keys(), ["move_type"]))
     customers = {customer_of(rows.lines[lid], rows.moves.get(m2o_id(rows.lines[lid]["move_id"]), {})) for lid in debit_ids}
@@ -254,7 +277,7 @@ def _partials(client: OdooClient, side: str, line_ids: list[int]) -> dict[int, l
     out: dict[int, list[dict]] = {lid: [] for lid in line_ids}
     for batch in chunks(line_ids):
         for p in client.call("account.partial.reconcile", "search_read", domain=[(side, "in", batch)],
-                             fields=PARTIAL_FIELDS):
+                             fields=PARTIAL_FIELDS, **PLAIN):
             out[m2o_id(p[side])].append(p)
     return out
 
@@ -318,7 +341,14 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
         except (ValidationError, ValueError) as exc:
             led.rejected.append(Rejection(record=f"res.partner {pid}", reason=_reason(exc)))
 
-    led.history.extend(entry for _, entries in sorted(rows.history.items()) for entry in entries)
+    # a marker read twice (an e-mail carries its own, which a customer's reply may quote) is one entry
+    seen: set[tuple] = set()
+    for _, entries in sorted(rows.history.items()):
+        for entry in entries:
+            ident = (entry.key, entry.kind, entry.penalty, entry.receivable_ids, entry.period_end)
+            if ident not in seen:
+                seen.add(ident)
+                led.history.append(entry)
     return led
 
 
@@ -335,36 +365,3 @@ def _reason(exc: Exception) -> str:
         return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: " * bool(e["loc"]) + e["msg"].removeprefix("Value error, ")
                          for e in exc.errors(include_url=False))
     return str(exc)
-
-
-# Currencies a fixed indemnity is set in by law (D441-5: EUR; the UK Act: GBP): their rates are read too.
-LAW_CURRENCIES = ("EUR", "GBP")
-
-
-def read_rates(client: OdooClient, rows: Rows) -> list[ExchangeRate]:
-    """The companies' exchange rates for the currencies of the lines read and those the law sets amounts in.
-    Odoo's res.currency.rate says how many units of the currency one unit of the company's currency buys, per
-    company (a rate with no company holds for all); the latest dated on or before a day is in force that day."""
-    homes = {cid: cur for cid, cur in rows.company_currency.items() if cur}
-    codes = {m2o_name(ln.get("currency_id")) for ln in rows.lines.values()} | set(LAW_CURRENCIES)
-    codes -= {None, *homes.values()}
-    if not homes or not codes:
-        return []
-    currencies = {c["id"]: c["name"] for c in client.call("res.currency", "search_read",
-                                                          domain=[("name", "in", sorted(codes))], fields=["name"],
-                                                          context={"active_test": False})}
-    if not currencies:
-        return []
-    found: dict[tuple[str, str, date], tuple[bool, Decimal]] = {}
-    for row in client.search_read_all("res.currency.rate", [("currency_id", "in", sorted(currencies))],
-                                      ["name", "rate", "currency_id", "company_id"]):
-        company, code = m2o_id(row.get("company_id")), currencies.get(m2o_id(row["currency_id"]))
-        rate = money(row.get("rate") or 0)
-        if not code or rate <= 0:
-            continue
-        for cid, home in homes.items():
-            if company in (None, cid):
-                key = (home, code, date.fromisoformat(str(row["name"])[:10]))
-                if company == cid or key not in found:  # a company's own rate wins over a shared one
-                    found[key] = (company == cid, rate)
-    return [ExchangeRate(base=b, currency=c, date=d, rate=r) for (b, c, d), (_, r) in sorted(found.items())]

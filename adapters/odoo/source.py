@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from adapters.odoo.ledger import open_items
 from adapters.odoo.approvals import read_approvals
 from adapters.odoo.batch import CHANNELS as BATCHED
-from adapters.odoo.promises import read_dispute_reasons, read_plans
 from adapters.odoo.client import OdooClient
 from adapters.odoo.errors import OdooAccessError, OdooError
 from adapters.odoo.incremental import IncrementalReader
 from adapters.odoo.lease import OdooClaims
+from adapters.odoo.ledger import open_items
 from adapters.odoo.mapping import OdooMapping, load_mapping
-from adapters.odoo.read import build_ledger, read_rates, read_rows
+from adapters.odoo.promises import read_dispute_reasons, read_plans
+from adapters.odoo.rates import read_rates
+from adapters.odoo.read import build_ledger, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
 from connector.errors import RelanceError

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import replace
 from typing import Any
 
 from adapters.odoo.batch import Batches, marker_html
@@ -167,22 +166,6 @@ class Writer(Holds, Dossiers, Batches):
         if not found:
             raise OdooError(f"activity for {model} {res_id} was not created", model=model, method="activity_schedule")
         return int(found[0]["id"])
-
-    def _with_portal_links(self, op: Operation) -> Operation:
-        """The items with their customer-portal link: an invoice that has no access token yet gets one through
-        portal.mixin's public `get_portal_url` (which stores it, as sending the invoice from Odoo does)."""
-        missing = [i for i in op.items if not i.pay_url and i.invoice_id.isdigit()]
-        if not missing:
-            return op
-        if self._base_url is None:
-            self._base_url = str(self.client.call("account.move", "get_base_url", ids=[]) or "").rstrip("/")
-        urls = {}
-        for inv in sorted({i.invoice_id for i in missing}):
-            path = self.client.call("account.move", "get_portal_url", ids=[int(inv)])
-            if isinstance(path, str) and path.startswith("/"):
-                urls[inv] = self._base_url + path
-        items = tuple(replace(i, pay_url=urls.get(i.invoice_id, i.pay_url)) for i in op.items)
-        return replace(op, items=items)
 
     def _ensure_letter(self, op: Operation, target: tuple[str, int], token: str, text: Rendered,
                        sender: Letterhead) -> str:

@@ -84,16 +84,16 @@ def search_count(self, domain, limit=None):
 
 
 @method("model")
-def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs):
+def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, load="_classic_read"):
     if fields:
         self.store.check_fields(self.model, [f for f in fields if f != "id"])
     ids = self.store.search(self.model, domain, self.call, offset, limit, order)
-    return self.store.read(self.model, ids, fields, self.call)
+    return self.store.read(self.model, ids, fields, self.call, load=load)
 
 
 @method("multi")
 def read(self, fields=None, load="_classic_read"):
-    return self.store.read(self.model, self.ids, fields, self.call)
+    return self.store.read(self.model, self.ids, fields, self.call, load=load)
 
 
 @method("create")

@@ -15,7 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 import adapters.odoo.emulator.domain as dom
-from adapters.odoo.emulator.errors import AccessError, MissingError, UserError, ValidationError
+from adapters.odoo.emulator.errors import (
+    AccessError,
+    MissingError,
+    UserError,
+    ValidationError,
+)
 from adapters.odoo.emulator.schema import Model, build_schema
 
 _ORDER_RE = re.compile(r"^\s*([a-z0-9_]+(\.[a-z0-9_]+)?)(\s+(asc|desc))?(\s+nulls\s+(first|last))?\s*$", re.I)
@@ -205,7 +210,9 @@ class Store:
                 raise ValueError(f"Invalid field {fname!r} on {model!r}" if self.major >= 19
                                  else f"Invalid field {fname!r} on model {model!r}")
 
-    def read(self, model: str, ids: list[int], fields: list[str] | None, call: Call, check: bool = True) -> list[dict]:
+    def read(self, model: str, ids: list[int], fields: list[str] | None, call: Call, check: bool = True,
+             load: str | None = "_classic_read") -> list[dict]:
+        """`load` other than '_classic_read' (Odoo's `load=''`) gives a many2one as its id, without display name."""
         if check:
             self.check_access(model, "read", call)
         m = self.schema[model]
@@ -222,6 +229,8 @@ class Store:
             row = {"id": rid}
             for fname in fnames:
                 row[fname] = self.export(model, rid, fname)
+                if load != "_classic_read" and isinstance(row[fname], list) and m.fields[fname].type == "many2one":
+                    row[fname] = row[fname][0]
             out.append(row)
         return out
 
