@@ -149,9 +149,9 @@ def test_given_a_holder_killed_mid_run_then_the_tenant_waits_its_lease_out_and_t
         killed = threading.Event()
 
         def kill_at(n: int) -> None:
-            if n == 40 and child:
+            if n == 8 and child:
                 os.kill(child[0].pid, signal.SIGKILL)
-                child[0].wait()  # dead before its 40th write is served, which is then dropped unexecuted:
+                child[0].wait()  # dead before its 8th write is served, which is then dropped unexecuted:
                 killed.set()     # what was written is settled when `communicate` returns (no clock involved)
                 raise DropConnection(after=False)
 
