@@ -91,6 +91,7 @@ class OdooClient:
         self.major: int = 0
         self.calls = 0
         self._count = threading.Lock()  # writes run several calls at once (adapters/odoo/batch.py)
+        self._quiet_until = 0.0  # a 429/503's Retry-After holds back every call of this client, not only its own
 
     # -- connection ---------------------------------------------------------------------------------
     def connect(self) -> None:
@@ -166,6 +167,9 @@ class OdooClient:
         for attempt in range(self.retries + 1):
             with self._count:
                 self.calls += 1
+                hold = self._quiet_until - time.monotonic()
+            if hold > 0:
+                time.sleep(hold)
             wait = 0.0
             try:
                 resp = self.session.post(url, timeout=self.timeout, verify=self.verify, **req)
@@ -188,6 +192,9 @@ class OdooClient:
                 status = resp.status_code
                 if status in (429, 503) or (status in _GATEWAY and idempotent):
                     problem, wait = f"HTTP {status}", retry_after(resp)
+                    if wait:
+                        with self._count:
+                            self._quiet_until = max(self._quiet_until, time.monotonic() + wait)
                 elif status in _GATEWAY:
                     raise OdooAmbiguous(f"HTTP {status} from {self.url} after sending a write")
                 else:

@@ -189,3 +189,34 @@ def test_the_shipped_mapping_batches_and_keeps_several_calls_in_flight():
     with pytest.raises(ValueError):
         OdooMapping.model_validate({**load_mapping().model_dump(), "writes": {"inflight": 0}})
     assert load_policy("fr-b2b")  # the policies the runs above stand beside
+
+
+def test_a_429_with_retry_after_holds_back_every_call_in_flight_then_all_are_written_once(odoo, emulated):
+    from adapters.odoo.emulator.errors import HTTPFault
+
+    src = open_source(odoo)
+    src.mapping = OdooMapping.model_validate({**src.mapping.model_dump(), "writes": {"batch_size": 50, "inflight": 3}})
+    books = Books(src.client)
+    for i in range(6):
+        books.invoice(books.partner(f"Throttled {i}"), A - timedelta(days=40), "90.00", due=A - timedelta(days=10))
+    refused, started, lock = [], [], threading.Lock()
+
+    def throttle(protocol, model, method):
+        if method != "message_post":
+            return
+        with lock:
+            if not refused:
+                refused.append(time.monotonic())
+                raise HTTPFault(429, "<h1>Too Many Requests</h1>", headers={"Retry-After": "1"})
+            started.append(time.monotonic())
+        time.sleep(0.05)
+
+    emulated.fault_hook = throttle
+    result = run(Scoped(src, books.partners), one_level(), A, dry_run=False)
+    assert len(result.done) == 6 and not result.failed
+    later = [t for t in started if t > refused[0] + 0.9]
+    assert len(later) >= len(started) - 2  # only the calls already on the wire went before the pause
+    posts = src.client.call("mail.message", "search_read", fields=["res_id"], domain=[
+        ("model", "=", "res.partner"), ("res_id", "in", books.partners), ("body", "ilike", "[relance:")])
+    assert sorted(p["res_id"] for p in posts) == sorted(books.partners)
+    src.close()
