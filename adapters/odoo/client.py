@@ -13,7 +13,9 @@ import threading
 import time
 import xmlrpc.client
 from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import requests
 
@@ -30,6 +32,7 @@ from connector.errors import CertificateFailed
 from connector.logs import redact, register_secret
 
 log = logging.getLogger("relance.odoo")
+T = TypeVar("T")
 
 # Methods that change nothing or set the same values again: safe to retry after any failure.
 IDEMPOTENT = frozenset({
@@ -91,6 +94,7 @@ class OdooClient:
         self.major: int = 0
         self.calls = 0
         self._count = threading.Lock()  # writes run several calls at once (adapters/odoo/batch.py)
+        self.inflight = 1  # calls `each` keeps in flight at once (the mapping's writes.inflight)
         self._quiet_until = 0.0  # a 429/503's Retry-After holds back every call of this client, not only its own
 
     # -- connection ---------------------------------------------------------------------------------
@@ -157,6 +161,15 @@ class OdooClient:
             if len(rows) < page:
                 return out
             last = rows[-1]["id"]
+
+    def each(self, fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
+        """`fn` of every item, `inflight` calls at a time (reads of many pages at once; 1: one after the other),
+        in the items' order; the first error is raised once all are done."""
+        items = list(items)
+        if self.inflight <= 1 or len(items) <= 1:
+            return [fn(i) for i in items]
+        with ThreadPoolExecutor(max_workers=min(self.inflight, len(items))) as pool:
+            return list(pool.map(fn, items))
 
     # -- protocols ----------------------------------------------------------------------------------
     def _send(self, url: str, idempotent: bool, **req: Any) -> requests.Response:

@@ -59,11 +59,10 @@ def chunks(ids: Iterable[int], size: int = _BATCH) -> Iterable[list[int]]:
 
 
 def read_by_ids(client: OdooClient, model: str, ids: Iterable[int], fields: list[str], **kw: Any) -> dict[int, dict]:
-    out: dict[int, dict] = {}
-    for batch in chunks(ids):
-        for row in client.call(model, "search_read", domain=[("id", "in", batch)], fields=fields, **kw):
-            out[row["id"]] = row
-    return out
+    """The records of these ids, a thousand per call, several calls at once."""
+    pages = client.each(lambda batch: client.call(model, "search_read", domain=[("id", "in", batch)], fields=fields,
+                                                  **kw), chunks(ids))
+    return {row["id"]: row for page in pages for row in page}
 
 
 def existing_fields(client: OdooClient, model: str, wanted: list[str]) -> list[str]:
@@ -224,11 +223,13 @@ def read_rows(client: OdooClient, mapping: OdooMapping, as_of: date) -> Rows:
     rows = Rows(line_fields=existing_fields(client, "account.move.line", [*LINE_FIELDS, exclusion]),
                 partner_fields=existing_fields(client, "res.partner", PARTNER_FIELDS), exclusion=exclusion)
     page = mapping.receivables.page_size
-    rows.lines = {ln["id"]: ln for ln in client.search_read_all(
-        "account.move.line", receivable_domain(mapping, as_of), rows.line_fields, page=page, **PLAIN)}
+    lines, rows.history = client.each(lambda read: read(), [  # the markers read while the lines are
+        lambda: client.search_read_all("account.move.line", receivable_domain(mapping, as_of), rows.line_fields,
+                                       page=page, **PLAIN),
+        lambda: read_markers(client, [], page=page)])
+    rows.lines = {ln["id"]: ln for ln in lines}
     name_currencies(client, rows, rows.lines.values())
     read_related(client, mapping, rows, rows.lines)
-    rows.history = read_markers(client, [], page=page)
     if mapping.email.portal_links:  # get_base_url on no record: web.base.url, which the API user may not read
         rows.base_url = str(client.call("account.move", "get_base_url", ids=[]) or "").rstrip("/") or None
     return rows
@@ -275,10 +276,10 @@ def _partials(client: OdooClient, side: str, line_ids: list[int]) -> dict[int, l
     """The reconciliations of each line on `side` (debit_move_id: an invoice's settlements; credit_move_id: where
     a credit was applied), an empty list for a line with none."""
     out: dict[int, list[dict]] = {lid: [] for lid in line_ids}
-    for batch in chunks(line_ids):
-        for p in client.call("account.partial.reconcile", "search_read", domain=[(side, "in", batch)],
-                             fields=PARTIAL_FIELDS, **PLAIN):
-            out[m2o_id(p[side])].append(p)
+    pages = client.each(lambda batch: client.call("account.partial.reconcile", "search_read", fields=PARTIAL_FIELDS,
+                                                  domain=[(side, "in", batch)], **PLAIN), chunks(line_ids))
+    for p in (p for page in pages for p in page):
+        out[m2o_id(p[side])].append(p)
     return out
 
 

@@ -43,6 +43,7 @@ class OdooSource(Source):
                                  context=context)
         self.mapping: OdooMapping = load_mapping(mapping)
         self.companies = companies
+        self.client.inflight = self.mapping.writes.inflight
         self.library = templates or Library()
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None
@@ -91,8 +92,9 @@ class OdooSource(Source):
                                                          fields=["code"])}
 
     def fetch(self, as_of: date) -> Ledger:
-        res = self._resolve()
-        rows = self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)
+        self._connected()
+        res, rows = self.client.each(lambda read: read(), [  # the setup records found while the books are read
+            self._resolve, lambda: self.reader.read(as_of) if self.reader else read_rows(self.client, self.mapping, as_of)])
         ledger = build_ledger(rows, self.mapping, excluded_tag=res.excluded_tag, fixed_collector=self._fixed_collector(),
                               debtor_tags=(res.consumer_tag, res.professional_tag),
                               companies=[c.letterhead for c in res.companies.values() if c.letterhead])
