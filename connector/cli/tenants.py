@@ -21,12 +21,12 @@ def tenant_models(args) -> list:
     return [a.tenant for a in args.systems.values()]
 
 
-def load_deployment(args, *, webhook: bool = False):
+def load_deployment(args, *, webhook: bool = False, fleet: bool = False):
     """The config, the tenants asked for and their secrets (registered for redaction from every log)."""
     dep = load_config(config_path(args), tenant_models(args))
     rates.use_rates_dir(dep.config.rates_dir)
-    tenants = dep.select(args.tenant)
-    secrets = load_secrets(dep, tenants, webhook=webhook)
+    tenants = dep.select(getattr(args, "tenant", None))
+    secrets = load_secrets(dep, tenants, webhook=webhook, fleet=fleet)
     public = {var for t in tenants for var in t.public_vars}
     for name, value in secrets.items():
         if name not in public:

@@ -61,9 +61,9 @@ class TenantSchedule(BaseSchedule):
             base = moment - shift + timedelta(microseconds=1)
             fire = self._trigger.get_next_fire_time(None, base.astimezone(ZoneInfo(self.tz_name)))
             return fire.astimezone(timezone.utc) + shift
-        elapsed = (moment - _EPOCH - shift).total_seconds()
-        steps = int(elapsed // self.every) + 1
-        return _EPOCH + shift + timedelta(seconds=steps * self.every)
+        every, offset = round(self.every * 1_000_000), round(self.jitter * 1_000_000)  # whole microseconds
+        elapsed = (moment - _EPOCH) // timedelta(microseconds=1) - offset
+        return _EPOCH + timedelta(microseconds=offset + (elapsed // every + 1) * every)
 
     def last_due(self, last_run_at: datetime, now: datetime) -> datetime | None:
         """The latest run time after `last_run_at` and not after `now`: the tick a publication serves (missed
