@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import date
@@ -11,6 +12,8 @@ from connector.cli.output import say
 from connector.cli.tenants import config_path, load_deployment
 from connector.errors import ConfigError
 from connector.reload import Reload
+
+log = logging.getLogger("relance.worker")
 
 
 def _fleet(args):
@@ -46,6 +49,8 @@ def cmd_worker(args) -> int:
         raise ConfigError("relance worker", f"--queues: unknown system {', '.join(unknown)} (known: {', '.join(args.systems)})")
 
     def ready(**_):
+        log.info("worker %s ready: %s, %d run(s) at once", name, ", ".join(fleet.queue(s) for s in systems),
+                 args.concurrency or fleet.concurrency)
         state.ready.set()
         UP.labels("worker").set(1)
 
@@ -56,12 +61,12 @@ def cmd_worker(args) -> int:
     note_rates(date.today())
     worker_ready.connect(ready, weak=False)
     worker_shutting_down.connect(stopping, weak=False)
+    name = f"relance-{os.getpid()}@{socket.gethostname()}"
     where = _status(args, dep)
     status = StatusServer(*where, healthy=lambda: {"ok": state.ready.is_set() and not state.stop.is_set(),
                                                    "role": "worker", "tenants": len(state.loaded[0])}) if where else None
     if status:
         say(f"relance worker: metrics on {status.url}/metrics")
-    name = f"relance-{os.getpid()}@{socket.gethostname()}"
     worker = app.Worker(pool="threads", concurrency=args.concurrency or fleet.concurrency, hostname=name,
                         queues=[fleet.queue(s) for s in systems], loglevel="INFO" if args.verbose else "WARNING",
                         without_mingle=True, without_gossip=True, quiet=True)
