@@ -44,7 +44,7 @@ def one_setting(n_workers: int, args, redis: RedisServer, emus: list, workdir: P
             started = time.time()
             for i in range(len(emus)):
                 app.send_task("relance.run", kwargs={"tenant": f"t{i:04d}"}, queue="relance.odoo")
-            wait_for(lambda: len(finished_runs(workers)) >= before + len(emus), 900, "every run of the round", every=0.1)
+            wait_for(lambda: len(finished_runs(workers)) >= before + len(emus), 900, "every run of the round", every=0.5)
             last = max(r["end"] for r in finished_runs(workers)[before:])
             per_minute = len(emus) / (last - started) * 60
             if rnd:

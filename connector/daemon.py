@@ -7,7 +7,10 @@ runs in progress and the process exits 0.
 
 The daemon keeps one open source per tenant, so each run after the first reads only what changed
 (Odoo's write_date signpost, QuickBooks' Change Data Capture); a source that failed is reopened.
-With a `webhook:` section, Intuit's notifications for a company start that tenant's run at once.
+With a `webhook:` section, Intuit's notifications for a company start that tenant's run at once. SIGHUP
+re-reads relance.yaml (connector/reload.py); each run is counted in connector/metrics.py, and the credentials'
+expiry looked at once a day (connector/credentials.py). The fleet's workers (connector/fleet/) run the same
+`observed_run`.
 """
 
 from __future__ import annotations
@@ -44,13 +47,10 @@ def today_in(tenant: TenantBase) -> date:
 
 def run_tenant(tenant: TenantBase, secrets: Mapping[str, SecretStr], as_of: date | None = None, *, dry_run: bool,
                should_stop: Callable[[], bool] | None = None,
-               on_progress: Callable[[int, int], None] | None = None, source: Source | None = None) -> RunResult:
-    """Run the core once on `source`, or on a source opened (and closed whatever happens) for this run."""
+               on_progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run the core once on a source opened (and closed whatever happens) for this run."""
     policy = tenant.load_policy()
     day = as_of or today_in(tenant)
-    if source is not None:
-        return run(pseudonyms.wrap(source, dry_run), policy, day, dry_run=dry_run, should_stop=should_stop,
-                   on_progress=on_progress)
     with tenant.open(secrets) as own:
         return run(pseudonyms.wrap(own, dry_run), policy, day, dry_run=dry_run, should_stop=should_stop,
                    on_progress=on_progress)

@@ -9,7 +9,7 @@ import socket
 from datetime import date
 
 from connector.cli.output import say
-from connector.cli.tenants import config_path, load_deployment
+from connector.cli.tenants import config_path, load_deployment, status_address
 from connector.errors import ConfigError
 from connector.reload import Reload
 
@@ -24,13 +24,6 @@ def _fleet(args):
                                           "(fleet: {broker_url: redis://127.0.0.1:6379/0}), see the README's Fleet")
     broker = secrets[fleet.broker_url_env].get_secret_value() if fleet.broker_url_env else fleet.broker_url
     return dep, tenants, secrets, fleet, broker
-
-
-def _status(args, dep):
-    """Where /metrics and /healthz are served: --metrics-port, else relance.yaml's `metrics:`, else nowhere."""
-    if args.metrics_port is not None:
-        return (dep.config.metrics.host if dep.config.metrics else "127.0.0.1", args.metrics_port)
-    return (dep.config.metrics.host, dep.config.metrics.port) if dep.config.metrics else None
 
 
 def cmd_worker(args) -> int:
@@ -62,7 +55,7 @@ def cmd_worker(args) -> int:
     worker_ready.connect(ready, weak=False)
     worker_shutting_down.connect(stopping, weak=False)
     name = f"relance-{os.getpid()}@{socket.gethostname()}"
-    where = _status(args, dep)
+    where = status_address(args, dep)
     status = StatusServer(*where, healthy=lambda: {"ok": state.ready.is_set() and not state.stop.is_set(),
                                                    "role": "worker", "tenants": len(state.loaded[0])}) if where else None
     if status:

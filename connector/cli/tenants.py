@@ -34,6 +34,14 @@ def load_deployment(args, *, webhook: bool = False, fleet: bool = False):
     return dep, tenants, secrets
 
 
+def status_address(args, dep) -> tuple[str, int] | None:
+    """Where the daemon or a worker serves /metrics and /healthz: --metrics-port, else relance.yaml's `metrics:`,
+    else nowhere."""
+    if args.metrics_port is not None:
+        return (dep.config.metrics.host if dep.config.metrics else "127.0.0.1", args.metrics_port)
+    return (dep.config.metrics.host, dep.config.metrics.port) if dep.config.metrics else None
+
+
 def use_config_rates(args) -> None:
     """The `rates_dir:` of the deployment file, for the commands that need no tenant (penalty, rates):
     read from --config, or from ./relance.yaml when there is one."""

@@ -183,8 +183,9 @@ def finished_runs(procs: list[Proc]) -> list[dict]:
     """The runs the workers finished: tenant, tick, run id, worker, start and end (this machine's clock), counts."""
     runs = []
     for p in procs:
-        for line in p.lines():
-            if "counts" in line and "run as of" in line.get("message", ""):
+        raw = p.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for line in (json.loads(r) for r in raw if '"counts"' in r and r.startswith("{")):  # cheap: polled
+            if "run as of" in line.get("message", ""):
                 end = datetime.fromisoformat(line["time"]).timestamp()
                 runs.append({"tenant": line["tenant"], "tick": line.get("tick"), "run_id": line.get("run_id"),
                              "worker": p.name, "start": end - float(line["seconds"]), "end": end,
