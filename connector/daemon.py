@@ -211,6 +211,21 @@ def update_rates(settings: RatesUpdate) -> None:
         log_outcomes(update(today=date.today(), timeout=settings.timeout))
     except Exception as exc:  # noqa: BLE001 - the runs go on with the tables they have
         log.warning("rates update failed: %s%s", "" if isinstance(exc, RelanceError) else f"{type(exc).__name__}: ", exc)
+    metrics.note_rates(date.today())
+
+
+def rates_on_schedule(settings: RatesUpdate | None):
+    """The daily rates update of a process that has no scheduler of its own (a worker: each host keeps its own
+    rates directory): at start, then on its cron; the APScheduler to shut down, or None when it is off."""
+    if not rates_update_on(settings):
+        return None
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    sched = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
+    sched.add_job(update_rates, cron_trigger(settings.cron, timezone=ZoneInfo("UTC")), args=[settings],
+                  id="rates-update", next_run_time=datetime.now(ZoneInfo("UTC")))
+    sched.start()
+    return sched
 
 
 def trigger_for(tenant: TenantBase):

@@ -29,6 +29,7 @@ def _fleet(args):
 def cmd_worker(args) -> int:
     from celery.signals import worker_ready, worker_shutting_down
 
+    from connector.daemon import rates_on_schedule
     from connector.fleet.app import WorkerState, make_app, register
     from connector.metrics import UP, StatusServer, note_rates
 
@@ -63,9 +64,12 @@ def cmd_worker(args) -> int:
     worker = app.Worker(pool="threads", concurrency=args.concurrency or fleet.concurrency, hostname=name,
                         queues=[fleet.queue(s) for s in systems], loglevel="INFO" if args.verbose else "WARNING",
                         without_mingle=True, without_gossip=True, quiet=True)
+    rates = rates_on_schedule(dep.config.rates_update)
     try:
         worker.start()
     finally:
+        if rates is not None:
+            rates.shutdown(wait=False)
         state.sources.close_all()
         if status:
             status.close()
