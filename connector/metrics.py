@@ -68,21 +68,17 @@ def count_run(tenant: str, system: str, result, seconds: float) -> str:
 
 
 def error_kind(exc: BaseException) -> str:
-    from connector.errors import CertificateFailed, ConfigError, RelanceError, SourceUnavailable
+    from connector.errors import CertificateFailed, ConfigError, CredentialsRefused, RelanceError, SourceUnavailable
 
     if isinstance(exc, CertificateFailed):
         return "certificate"
+    if isinstance(exc, CredentialsRefused):
+        return "credentials"
     if isinstance(exc, SourceUnavailable):
-        return "credentials" if _refused(exc) else "unreachable"
+        return "unreachable"
     if isinstance(exc, ConfigError):
         return "config"
     return "item" if isinstance(exc, RelanceError) else "unexpected"
-
-
-def _refused(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return any(w in text for w in ("refused the credentials", "access denied", "refresh token", "401",
-                                   "invalid api key", "wrong login"))
 
 
 def count_failure(tenant: str, system: str, exc: BaseException, outcome: str, seconds: float) -> None:

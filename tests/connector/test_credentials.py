@@ -94,3 +94,12 @@ def test_given_a_key_expiring_within_14_days_then_the_daemon_warns_once_a_day(ca
     caplog.clear()
     Watch().look("globex", later, TODAY)
     assert "globex" not in caplog.text
+
+
+def test_given_refused_credentials_then_the_metrics_count_them_apart_from_an_unreachable_server():
+    from adapters.odoo.errors import OdooAuthError, OdooUnavailable
+    from adapters.quickbooks.errors import QuickBooksAuthError
+    from connector.metrics import error_kind
+
+    assert [error_kind(e) for e in (OdooAuthError("refused"), QuickBooksAuthError("revoked"),
+                                    OdooUnavailable("down"))] == ["credentials", "credentials", "unreachable"]
