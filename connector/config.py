@@ -22,6 +22,7 @@ from pydantic import Field, SecretStr, ValidationInfo, create_model, field_valid
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
+from connector.fleet.settings import Fleet
 from connector.models import Frozen
 from connector.policy import Policy, load_policy
 from connector.templates import Library
@@ -54,6 +55,21 @@ def _inline_secrets(data: object, path: str = "") -> list[str]:
     return found
 
 
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_trigger(cron: str, timezone: ZoneInfo | None = None):
+    """A crontab line as APScheduler's trigger, weekdays as cron numbers them: APScheduler 3 reads a numeric
+    weekday with 0 as Monday (its issue #286), so `0 7 * * 1-5` would run Tuesday to Saturday; numbers are given
+    to it as day names instead (0 and 7 Sunday, 1 Monday...), never a step after a slash."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = cron.split()
+    if len(fields) == 5:
+        fields[4] = re.sub(r"(?<![/0-9])([0-7])(?![0-9])", lambda m: _DAYS[int(m.group(1))], fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
+
+
 class Schedule(Frozen):
     """Every N minutes, or a crontab line (minute hour day month weekday) in the tenant's timezone."""
 
@@ -65,10 +81,8 @@ class Schedule(Frozen):
         if (self.interval_minutes is None) == (self.cron is None):
             raise ValueError("give exactly one of interval_minutes or cron")
         if self.cron is not None:
-            from apscheduler.triggers.cron import CronTrigger
-
             try:
-                CronTrigger.from_crontab(self.cron)
+                cron_trigger(self.cron)
             except ValueError as exc:
                 raise ValueError(f"cron {self.cron!r} is not a valid crontab line (minute hour day month weekday): {exc}") from None
         return self
@@ -218,6 +232,13 @@ class RatesUpdate(Frozen):
         return v
 
 
+class Status(Frozen):
+    """Where the daemon or a worker serves /metrics and /healthz (a worker's `--metrics-port` wins)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
+
+
 class Config(Frozen):
     """relance.yaml. `tenants` is validated against the models of the adapters given to `load_config`."""
 
@@ -225,6 +246,8 @@ class Config(Frozen):
     rates_dir: str | None = None  # where `relance rates update/add` write and every command reads rate tables
     rates_update: RatesUpdate = RatesUpdate()
     webhook: Webhook | None = None
+    metrics: Status | None = None  # /metrics and /healthz of the daemon and of each worker
+    fleet: Fleet | None = None  # Celery workers on a Redis broker (connector/fleet/)
     tenants: tuple[TenantBase, ...]
 
     @model_validator(mode="before")
@@ -318,12 +341,15 @@ def check_secrets_file(path: Path, config_file: str) -> None:
                                        f"its owner only): run chmod 600 {path}")
 
 
-def load_secrets(dep: Deployment, tenants: list[TenantBase], *, webhook: bool = False) -> dict[str, SecretStr]:
-    """Every variable the selected tenants name (and, for the daemon, the webhook's verifier token),
-    from the environment first, then the secrets file."""
+def load_secrets(dep: Deployment, tenants: list[TenantBase], *, webhook: bool = False,
+                 fleet: bool = False) -> dict[str, SecretStr]:
+    """Every variable the selected tenants name (and, for the daemon, the webhook's verifier token; for the
+    fleet, the broker URL when it carries a password), from the environment first, then the secrets file."""
     needed = [(f"tenants[{dep.index(t)}].{key}", var) for t in tenants for key, var in t.secret_vars.items()]
     if webhook and dep.config.webhook:
         needed.append(("webhook.verifier_token_env", dep.config.webhook.verifier_token_env))
+    if fleet and dep.config.fleet and dep.config.fleet.broker_url_env:
+        needed.append(("fleet.broker_url_env", dep.config.fleet.broker_url_env))
     wanted = sorted({var for _, var in needed})
     if not wanted:
         return {}

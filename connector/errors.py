@@ -45,6 +45,11 @@ class SourceUnavailable(RelanceError):
     """The accounting system cannot be reached (network, authentication). Exit code 3."""
 
 
+class CredentialsRefused(SourceUnavailable):
+    """The system refused the tenant's credentials (a wrong or expired API key, a revoked refresh token). Exit
+    code 3; counted apart in the metrics, since only a person can cure it."""
+
+
 class CertificateFailed(SourceUnavailable):
     """The server's TLS certificate could not be verified. Exit code 3, never retried: a retry gets the same
     certificate."""

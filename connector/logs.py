@@ -16,6 +16,8 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import quote, quote_plus
 
@@ -25,7 +27,8 @@ _FORMS: tuple[str, ...] = ()  # longest first, so a secret inside a longer one i
 _LOCK = threading.Lock()
 _LOCAL = threading.local()  # personal data -> its pseudonym (connector/pseudonyms.py), per thread
 # Fields a caller may pass with `extra=` that the JSON format writes as their own keys.
-FIELDS = ("tenant", "as_of", "counts", "seconds", "exit_code", "stopped", "records", "changes")
+FIELDS = ("tenant", "run_id", "as_of", "counts", "seconds", "exit_code", "stopped", "records", "changes", "tick",
+          "worker")
 
 
 def variants(value: str) -> set[str]:
@@ -132,6 +135,18 @@ def mask_record(record: logging.LogRecord) -> None:
             setattr(record, key, redact(getattr(record, key), personal=True))
 
 
+@contextmanager
+def run_context(**fields: str) -> Iterator[None]:
+    """Every record this thread logs inside carries these fields (a run's tenant and run id), whoever logs it:
+    added by our handler's filter (handlers run in the logging thread), so an `extra=` of the same name wins."""
+    previous = getattr(_LOCAL, "context", {})
+    _LOCAL.context = {**previous, **fields}
+    try:
+        yield
+    finally:
+        _LOCAL.context = previous
+
+
 def _masking_factory(previous):
     def factory(*args, **kwargs) -> logging.LogRecord:
         record = previous(*args, **kwargs)
@@ -143,9 +158,13 @@ def _masking_factory(previous):
 
 
 class RedactSecrets(logging.Filter):
-    """The same masking on our handler, for a record made before its secret was registered."""
+    """The same masking on our handler, for a record made before its secret was registered; and the fields of
+    the thread's `run_context`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in getattr(_LOCAL, "context", {}).items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
         mask_record(record)
         return True
 

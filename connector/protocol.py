@@ -3,7 +3,8 @@ the CLI ask of an adapter, and nothing else.
 
 A `Source` is one tenant's open connection: it reads a ledger, writes operations (one at a time, or several in
 one request where the system allows it), checks and sets up the system, keeps the lease claims that make a run
-the only writer, and closes (it is a context manager). An adapter subclasses `Source` to get the defaults below.
+the only writer, says when its credentials expire, and closes (it is a context manager). An adapter subclasses
+`Source` to get the defaults below.
 
 An `Adapter` is one accounting system: the pydantic model of its tenants in relance.yaml (which opens a source),
 and what only that system has (QuickBooks' OAuth consent command, its webhook receiver).
@@ -22,6 +23,7 @@ from connector.models import Ledger, Operation
 
 if TYPE_CHECKING:
     from connector.config import TenantBase
+    from connector.credentials import Credential
     from connector.lease import ClaimStore
 
 # One line of `relance check`: (what, ok, detail); ok None is information, neither a pass nor a failure.
@@ -102,6 +104,11 @@ class Source(Protocol):
     def claims(self) -> ClaimStore | None:
         """Where this tenant's lease claims live (connector/lease.py), or None when the system cannot keep them."""
         return None
+
+    def credentials(self) -> list[Credential]:
+        """The credentials a run depends on and when each expires, as far as the system or the config says
+        (connector/credentials.py): `check` and the daemon warn before."""
+        return []
 
     def close(self) -> None:
         ...

@@ -48,7 +48,8 @@ def rates_dir(tmp_path, monkeypatch):
 # that `pytest -m "not slow"` is the fast lane of everyday work; CI runs both).
 SLOW = ("reliability/", "cli/test_cli_odoo.py", "cli/test_cli_quickbooks.py", "cli/test_demo_quickbooks.py",
         "cli/test_demo_serve.py", "cli/test_first_hour.py", "reports/test_cli_report.py", "reports/test_html_browser.py",
-        "adapters/odoo/test_contract.py", "adapters/odoo/test_incremental.py", "adapters/quickbooks/test_qbo_contract.py")
+        "adapters/odoo/test_contract.py", "adapters/odoo/test_incremental.py", "adapters/quickbooks/test_qbo_contract.py",
+        "fleet/test_fleet_runs.py", "fleet/test_fleet_metrics.py")
 
 
 def pytest_collection_modifyitems(config, items):

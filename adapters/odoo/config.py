@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Literal
 
 from pydantic import SecretStr, field_validator, model_validator
@@ -19,6 +20,8 @@ class OdooTenant(TenantBase):
     password_env: str | None = None
     companies: tuple[int, ...] = ()  # Odoo company ids to follow up (default: the user's)
     protocol: Literal["auto", "xmlrpc", "json2"] = "auto"
+    # When the API key expires, where Odoo does not say (17; Odoo 19 is asked): warned 14 days before.
+    api_key_expires: date | None = None
 
     @field_validator("url")
     @classmethod
@@ -41,4 +44,5 @@ class OdooTenant(TenantBase):
         secret = self.secret(secrets, "api_key_env" if self.api_key_env else "password_env").get_secret_value()
         return OdooSource(self.url, self.database, self.login, secret, protocol=self.protocol,
                           companies=tuple(self.companies), mapping=self.mapping, timeout=self.timeout,
-                          verify_tls=self.verify_tls, templates=self.library)
+                          verify_tls=self.verify_tls, templates=self.library, api_key_expires=self.api_key_expires,
+                          api_key_env=self.api_key_env, password=self.password_env is not None)

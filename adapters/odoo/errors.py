@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector.errors import ItemError, SourceUnavailable
+from connector.errors import CredentialsRefused, ItemError, SourceUnavailable
 
 
 class OdooError(ItemError):
@@ -30,5 +30,5 @@ class OdooUnavailable(SourceUnavailable):
     """Connection refused, DNS, TLS or repeated timeouts: the server cannot be reached."""
 
 
-class OdooAuthError(SourceUnavailable):
+class OdooAuthError(CredentialsRefused):
     """Authentication refused: wrong login, password or API key."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from adapters.odoo.apikeys import key_credentials
 from adapters.odoo.approvals import read_approvals
 from adapters.odoo.batch import CHANNELS as BATCHED
 from adapters.odoo.client import OdooClient
@@ -18,6 +19,7 @@ from adapters.odoo.rates import read_rates
 from adapters.odoo.read import build_ledger, read_rows
 from adapters.odoo.setup import Resolved, ensure_all
 from adapters.odoo.write import Writer
+from connector.credentials import Credential
 from connector.errors import RelanceError
 from connector.models import Ledger, Operation
 from connector.protocol import CheckRow, OpenItem, Source
@@ -37,13 +39,16 @@ class OdooSource(Source):
     def __init__(self, url: str, db: str, login: str, secret: str, *, protocol: str = "auto",
                  companies: tuple[int, ...] = (), mapping: str | None = None, timeout: float = 30,
                  verify_tls: bool = True, incremental: bool = True, full_every_hours: float = 24,
-                 lag_minutes: float = 5, templates: Library | None = None):
+                 lag_minutes: float = 5, templates: Library | None = None, api_key_expires: date | None = None,
+                 api_key_env: str | None = None, password: bool = False):
         context = {"allowed_company_ids": list(companies)} if companies else {}
         self.client = OdooClient(url, db, login, secret, protocol=protocol, timeout=timeout, verify_tls=verify_tls,
                                  context=context)
         self.mapping: OdooMapping = load_mapping(mapping)
         self.companies = companies
         self.client.inflight = self.mapping.writes.inflight
+        self.login, self.api_key_expires, self.api_key_env = login, api_key_expires, api_key_env
+        self.password = password  # the secret is the user's password (16-18): nothing expires
         self.library = templates or Library()
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None
@@ -191,6 +196,13 @@ class OdooSource(Source):
         """Where this tenant's lease is kept (connector/lease.py): one lease per database and company set."""
         self._connected()
         return OdooClaims(self.client, f"{self.client.db} {','.join(map(str, self.companies)) or 'all'}")
+
+    def credentials(self) -> list[Credential]:
+        """The API key's expiry, as Odoo 19 gives it to the key's own user, else as relance.yaml says."""
+        if self.password:
+            return []
+        self._connected()
+        return key_credentials(self.client, self.login, self.api_key_expires, self.api_key_env)
 
     def close(self) -> None:
         self.client.session.close()

@@ -7,7 +7,7 @@ A 401 comes in another casing: `{"fault": {"error": [{"message", "detail", "code
 
 from __future__ import annotations
 
-from connector.errors import ItemError, SourceUnavailable
+from connector.errors import CredentialsRefused, ItemError, SourceUnavailable
 
 STALE_OBJECT = "5010"
 OBJECT_NOT_FOUND = "610"
@@ -58,7 +58,7 @@ class QuickBooksUnavailable(SourceUnavailable):
     """Connection refused, DNS, TLS, or retries exhausted: QuickBooks cannot be reached."""
 
 
-class QuickBooksAuthError(SourceUnavailable):
+class QuickBooksAuthError(CredentialsRefused):
     """The tokens were refused (401 after a refresh, or the refresh token is invalid): reconnect the company
     with `relance quickbooks connect`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import requests
@@ -24,6 +24,7 @@ from adapters.quickbooks.customers import letterhead
 from adapters.quickbooks.read import Reader
 from adapters.quickbooks.write import NOTE_ONLY, Writer
 from connector import approvals
+from connector.credentials import Credential
 from connector.errors import ConfigError, RelanceError
 from connector.models import Ledger, Letterhead, Operation
 from connector.protocol import CheckRow, OpenItem, Source
@@ -63,6 +64,20 @@ class QuickBooksSource(Source):
         self.reader = Reader(self.client, self.mapping)
         self._resolved: Resolved | None = None
         self._writer: Writer | None = None
+
+    def credentials(self) -> list[Credential]:
+        """The refresh token's hard expiry, as Intuit's token answer gave it (`x_refresh_token_expires_in`) and
+        the token file keeps it: past it, only `relance quickbooks connect` brings the company back."""
+        store = getattr(self.auth, "store", None)
+        if store is None:  # a fixed access token: nothing to refresh
+            return []
+        tokens = store.load()
+        remedy = f"run `relance quickbooks connect` for company {self.realm_id} before then"
+        label = f"QuickBooks refresh token of company {self.realm_id}"
+        if tokens is None or tokens.refresh_expires_at is None:
+            return [Credential("refresh_token", label, None, f"the token file {store.path} holds no expiry", remedy)]
+        day = datetime.fromtimestamp(tokens.refresh_expires_at, timezone.utc).date()
+        return [Credential("refresh_token", label, day, f"token file {store.path}", remedy)]
 
     @classmethod
     def with_token(cls, realm_id: str, access_token: str, **kw) -> QuickBooksSource:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping
 
 from connector import logs, pseudonyms
-from connector.cli import demo, penalty, rates, report, review, runs, setup
+from connector.cli import demo, fleet, penalty, rates, report, review, runs, setup
 from connector.cli.args import iso_date
 from connector.cli.output import describe_error, err, say
 from connector.cli.tenants import load_deployment
@@ -97,8 +97,11 @@ def parser(systems: Mapping[str, Adapter]) -> argparse.ArgumentParser:
     add("run", runs.cmd_run, "read, reconcile and write back").add_argument("--json", action="store_true")
     add("review", review.cmd_review, "a local page to read today's messages and approve or skip what waits for "
         "approval").add_argument("--port", type=int, default=8765, help="loopback port (0: any free one)")
-    add("daemon", runs.cmd_daemon, "run each tenant on its schedule until SIGTERM").add_argument(
-        "--once", action="store_true", help="run every tenant once and exit")
+    daemon = add("daemon", runs.cmd_daemon, "run each tenant on its schedule until SIGTERM; SIGHUP re-reads relance.yaml")
+    daemon.add_argument("--once", action="store_true", help="run every tenant once and exit")
+    daemon.add_argument("--metrics-port", type=int, metavar="PORT",
+                        help="serve /metrics and /healthz on this port (0: any free one; default: relance.yaml's metrics)")
+    fleet.add_parser(add)
     report.add_parser(add)
     penalty.add_parser(add)
     rates.add_parser(add, action)

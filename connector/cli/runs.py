@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from connector.cli.preview import message_lines
 from connector.cli.output import as_printed, dump_json, failure_lines, plan_lines, result_json, say, written_summary
-from connector.cli.tenants import for_each_tenant, json_error, load_deployment
+from connector.cli.tenants import config_path, for_each_tenant, json_error, load_deployment, status_address
 from connector.daemon import StopFlag, run_tenant, serve
 from connector.progress import Progress
+from connector.reload import Reload
 
 
 def cmd_plan(args) -> int:
@@ -67,5 +68,7 @@ def cmd_daemon(args) -> int:
     dep, tenants, secrets = load_deployment(args, webhook=not args.once)
     apps = [a.webhook for a in args.systems.values() if a.webhook is not None]
     webhook = None if args.once or not apps else dep.config.webhook
+    status = None if args.once else status_address(args, dep)
+    reload = None if args.once else Reload(lambda: load_deployment(args, webhook=True)[1:], config_path(args))
     return serve(tenants, secrets, once=args.once, as_of=args.as_of, webhook=webhook,
-                 webhook_app=apps[0] if apps else None, rates=dep.config.rates_update)
+                 webhook_app=apps[0] if apps else None, rates=dep.config.rates_update, reload=reload, status=status)

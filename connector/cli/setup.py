@@ -7,6 +7,7 @@ from datetime import date
 from connector import rates
 from connector.cli.output import say
 from connector.cli.tenants import for_each_tenant
+from connector.credentials import check_lines
 from connector.daemon import today_in
 from connector.errors import RelanceError
 from connector.interest import known_until
@@ -42,10 +43,15 @@ def cmd_check(args) -> int:
             say(line)
         with tenant.open(secrets) as source:
             rows = source.check()
+            connected = bool(rows) and rows[0][1] is not False
             try:  # the customers' languages: each customer text must exist in each
-                langs = source.languages() if rows and rows[0][1] is not False else set()
+                langs = source.languages() if connected else set()
             except RelanceError:
                 langs = set()
+            try:  # an API key or refresh token that expires soon: warned 14 days before
+                creds = check_lines(source.credentials(), args.as_of or today_in(tenant)) if connected else []
+            except RelanceError as exc:
+                creds = [f"  warn  credentials: cannot read when they expire: {exc}"]
         problems, warnings = check_templates(policy, tenant.library, langs)
         for line in problems:
             say(f"  FAIL  templates: {line}")
@@ -58,6 +64,8 @@ def cmd_check(args) -> int:
                 f"for professionals and consumers")
         for name, ok, detail in rows:  # ok None: information, neither a pass nor a failure
             say(f"  {'info' if ok is None else 'ok  ' if ok else 'FAIL'}  {name}: {detail}")
+        for line in creds:
+            say(line)
         if rows and rows[0][0] == "connect" and rows[0][1] is False:
             return 3
         return 1 if problems or any(ok is False for _, ok, _ in rows) else 0

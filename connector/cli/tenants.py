@@ -21,17 +21,25 @@ def tenant_models(args) -> list:
     return [a.tenant for a in args.systems.values()]
 
 
-def load_deployment(args, *, webhook: bool = False):
+def load_deployment(args, *, webhook: bool = False, fleet: bool = False):
     """The config, the tenants asked for and their secrets (registered for redaction from every log)."""
     dep = load_config(config_path(args), tenant_models(args))
     rates.use_rates_dir(dep.config.rates_dir)
-    tenants = dep.select(args.tenant)
-    secrets = load_secrets(dep, tenants, webhook=webhook)
+    tenants = dep.select(getattr(args, "tenant", None))
+    secrets = load_secrets(dep, tenants, webhook=webhook, fleet=fleet)
     public = {var for t in tenants for var in t.public_vars}
     for name, value in secrets.items():
         if name not in public:
             register_secret(value.get_secret_value())
     return dep, tenants, secrets
+
+
+def status_address(args, dep) -> tuple[str, int] | None:
+    """Where the daemon or a worker serves /metrics and /healthz: --metrics-port, else relance.yaml's `metrics:`,
+    else nowhere."""
+    if args.metrics_port is not None:
+        return (dep.config.metrics.host if dep.config.metrics else "127.0.0.1", args.metrics_port)
+    return (dep.config.metrics.host, dep.config.metrics.port) if dep.config.metrics else None
 
 
 def use_config_rates(args) -> None:

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from urllib3.exceptions import InsecureRequestWarning
 
+from connector.metrics import exposition
+
 from tests.reliability.secrets_capture import Capture, Cli, RecordCapture, assert_clean, report_figures
 from tests.reliability.secrets_odoo import (
     AS_OF,
@@ -171,6 +173,8 @@ def test_given_a_key_tenant_and_a_password_tenant_when_every_command_runs_then_n
         first = next(o for o in cli.outcomes if o.argv[-1] == "run")
         assert "wrote" in first.out and "wrote 0 of 0" not in first.out.splitlines()[0]
         capture.add_files(tmp_path, skip={secrets_file})
+        capture.add("metrics", exposition())  # what /metrics serves after those runs (daemon --once counted them)
+        assert b'relance_runs_total{outcome="ok",system="odoo",tenant="keyco"}' in exposition()
         for emu in (v19, v17):
             for where, data in odoo_store_dump(emu):
                 capture.add(where, data)
@@ -350,6 +354,7 @@ def test_given_a_quickbooks_tenant_when_every_command_runs_with_rotations_then_n
         assert len(spy.saved) >= 3, "the token should have been refreshed on expiry and on each 401"
         assert os.stat(token_file).st_mode & 0o777 == 0o600
         capture.add_files(tmp_path, skip={token_file})
+        capture.add("metrics", exposition())  # the refresh token's expiry and the runs, as /metrics serves them
         for where, data in qbo_store_dump(emu):
             capture.add(where, data)
         assert any(a.get("Note") for a in emu.objects("Attachable"))

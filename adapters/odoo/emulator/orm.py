@@ -108,6 +108,9 @@ class Store:
 
     # -- records and rules --------------------------------------------------------------------------
     def _company_visible(self, m: Model, rid: int, call: Call) -> bool:
+        if m.owner_rule and not call.su and "system" not in self.users.get(call.uid, {}).get("groups", ()):
+            if self.value(m.name, rid, m.owner_rule) != call.uid:
+                return False
         if call.su or not m.company_rule:
             return True
         allowed = set(call.companies)

@@ -52,6 +52,7 @@ class Model:
     company_rule: str | None = None       # None | "strict" (company_id in allowed) | "shared" (False or in)
     parent: str | None = None             # parent field for child_of / parent_of
     transient: bool = False
+    owner_rule: str | None = None         # a many2one to res.users: other users' records are invisible (not to system)
 
     @property
     def active_field(self) -> str | None:
@@ -327,6 +328,15 @@ def build_schema(major: int, modules: frozenset[str]) -> dict[str, Model]:
           C("module", "Module", required=True, default=""), C("model", "Model Name", required=True),
           I("res_id", "Record ID"), B("noupdate", "Non Updatable", default=False),
           C("complete_name", "Complete ID", compute=True), order="module, model, name", rec_name="complete_name")
+    # base/models/res_users.py ResUsersApikeys: the key itself is stored hashed (not a field); 19 adds
+    # expiration_date (required for non-system users, at most their groups' api_key_duration, 90 days for
+    # base.group_user). Rule "Users can read and delete their own keys": [('user_id', '=', user.id)];
+    # base.group_system sees all; group_user has read access only (keys are made in the HTTP-only wizard).
+    apikeys = model("res.users.apikeys", "Users API Keys", C("name", "Description", required=True, readonly=True),
+                    M2O("user_id", "User", "res.users", required=True, readonly=True),
+                    C("scope", "Scope", readonly=True), owner_rule="user_id")
+    if v19:
+        _add(apikeys, DT("expiration_date", "Expiration Date", readonly=True))
     model("ir.attachment", "Attachment", C("name", "Name", required=True), T("description", "Description"),
           C("res_model", "Resource Model"), I("res_id", "Resource ID"), C("res_field", "Resource Field"),
           S("type", "Type", [("url", "URL"), ("binary", "File")], default="binary", required=True),

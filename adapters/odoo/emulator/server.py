@@ -43,7 +43,7 @@ import sys
 import threading
 import traceback
 import xmlrpc.client
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, urlsplit
 from typing import Any, Callable
@@ -137,7 +137,11 @@ class OdooEmulator:
                     rec["commercial_partner_id"] = self.store._commercial(rec["partner_id"])
 
     def add_user(self, login: str, password: str, api_key: str | None = None, groups: tuple[str, ...] = ("account",),
-                 company_ids: tuple[int, ...] = (1,), name: str | None = None, email: str | None = None) -> int:
+                 company_ids: tuple[int, ...] = (1,), name: str | None = None, email: str | None = None,
+                 api_key_expires: datetime | None = None, api_key_name: str = "relance") -> int:
+        """A user, with its API key as a `res.users.apikeys` row when one is given. On 19 a non-system user's key
+        expires (`api_key_expires`, by default 90 days from now: base.group_user's api_key_duration); a system
+        user's key without one is persistent; 16-18 keep no expiry."""
         with self._lock:
             su = Call(1, {}, list(company_ids), su=True)
             partner = self.store.insert("res.partner", {"name": name or login.title(), "email": email or False,
@@ -149,7 +153,15 @@ class OdooEmulator:
             self.store.users[uid] = {"login": login, "password": password, "api_keys": [api_key] if api_key else [],
                                      "groups": tuple(groups),
                                      # Odoo grants ir.model to Administration/Access Rights only (base's ACLs)
-                                     "access": {} if "system" in groups else {"ir.model": set()}}
+                                     "access": {} if "system" in groups else {"ir.model": set(),
+                                                                               "res.users.apikeys": {"read"}}}
+            if api_key:
+                row = {"name": api_key_name, "user_id": uid, "scope": False}
+                if self.major >= 19:
+                    if api_key_expires is None and "system" not in groups:
+                        api_key_expires = self.store.clock() + timedelta(days=90)
+                    row["expiration_date"] = api_key_expires.strftime("%Y-%m-%d %H:%M:%S") if api_key_expires else False
+                self.store.insert("res.users.apikeys", row, su)
             return uid
 
     def set_access(self, login: str, model: str, ops: set[str]) -> None:
