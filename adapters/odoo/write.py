@@ -11,7 +11,7 @@ import base64
 import html
 from typing import Any
 
-from adapters.odoo.batch import Batches, marker_html
+from adapters.odoo.batch import QUEUED, Batches, marker_html
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.dossier import Dossiers
@@ -86,7 +86,7 @@ class Writer(Holds, Dossiers, Batches):
                 try:
                     return "", self._post(target, text.html + marker_html(token, markers), message_type="comment",
                                           subtype=self.mapping.email.subtype, subject=text.subject,
-                                          partner_ids=[_id(op.customer_id, "customer")])
+                                          partner_ids=[_id(op.customer_id, "customer")], context=QUEUED)
                 except OdooAmbiguous:
                     if not (found := self._find_message(target, f"[{PREFIX}{op.key}|")):
                         raise
