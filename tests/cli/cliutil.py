@@ -54,19 +54,23 @@ def demo_odoo(as_of, secret: str, version: str = "19.0"):
     return emu, emu.start()
 
 
+def batched_mapping(folder: Path, batch_size: int) -> Path:
+    """The shipped Odoo mapping writing `batch_size` operations per batch, one call at a time: a run of many writes,
+    to be stopped or killed between two."""
+    from adapters.odoo.mapping import shipped_mapping_path
+
+    text = re.sub(r"(?m)^  batch_size: \d+", f"  batch_size: {batch_size}", shipped_mapping_path().read_text(encoding="utf-8"))
+    out = folder / "odoo-mapping.yaml"
+    out.write_text(re.sub(r"(?m)^  inflight: \d+", "  inflight: 1", text), encoding="utf-8")
+    return out
+
+
 def odoo_config(path: Path, url: str, interval: float = 60, version: str = "19.0", policy: str = "fr-b2b",
                 batch_size: int | None = None) -> str:
     """relance.yaml for the demo emulator, the secret in RELANCE_TEST_ODOO_SECRET; with `batch_size`, a mapping
     that writes that many operations per batch, one call at a time."""
     xmlrpc = version != "19.0"
-    mapping = ""
-    if batch_size:
-        from adapters.odoo.mapping import shipped_mapping_path
-
-        text = shipped_mapping_path().read_text(encoding="utf-8")
-        text = re.sub(r"(?m)^  batch_size: \d+", f"  batch_size: {batch_size}", text)
-        (path / "odoo-mapping.yaml").write_text(re.sub(r"(?m)^  inflight: \d+", "  inflight: 1", text), encoding="utf-8")
-        mapping = f"mapping: {path / 'odoo-mapping.yaml'}"
+    mapping = f"mapping: {batched_mapping(path, batch_size)}" if batch_size else ""
     return str(write(path / "relance.yaml", f"""
         tenants:
           - name: demo

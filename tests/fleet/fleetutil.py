@@ -102,18 +102,19 @@ def emulators(n: int, store) -> list:
     return out
 
 
-def tenant_yaml(name: str, url: str, schedule: str) -> str:
+def tenant_yaml(name: str, url: str, schedule: str, mapping: Path | None = None) -> str:
     return (f"  - name: {name}\n    system: odoo\n    url: {url}\n    database: fleet\n    login: relance\n"
             f"    api_key_env: {SECRET_VAR}\n    policy: fr-b2b\n    protocol: json2\n    timezone: Europe/Paris\n"
-            f"    schedule: {schedule}\n")
+            f"    schedule: {schedule}\n" + (f"    mapping: {mapping}\n" if mapping else ""))
 
 
 def write_config(path: Path, broker: str, tenants: list[tuple[str, str]], schedule: str, *, jitter_minutes: float,
-                 visibility_timeout: float = 30, lease_retry: float = 1, lock_timeout: float = 3) -> Path:
+                 visibility_timeout: float = 30, lease_retry: float = 1, lock_timeout: float = 3,
+                 mapping: Path | None = None) -> Path:
     text = (f"rates_update: {{enabled: false}}\nfleet:\n  broker_url: {broker}\n  jitter_minutes: {jitter_minutes}\n"
             f"  visibility_timeout: {visibility_timeout}\n  lease_retry: {lease_retry}\n"
             f"  scheduler_lock_timeout: {lock_timeout}\ntenants:\n"
-            + "".join(tenant_yaml(name, url, schedule) for name, url in tenants))
+            + "".join(tenant_yaml(name, url, schedule, mapping) for name, url in tenants))
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # a reader never sees half a file

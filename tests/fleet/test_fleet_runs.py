@@ -83,8 +83,11 @@ def test_given_a_worker_killed_mid_run_then_its_tenant_completes_on_the_other_wi
     clean = sorted(marker_keys(emu))
     assert clean == []
     try:
+        from tests.cli.cliutil import batched_mapping
+
         cfg = write_config(tmp_path / "relance.yaml", broker, [("big", emu.url)], "{cron: '0 3 1 1 *'}",
-                           jitter_minutes=0, visibility_timeout=6, lease_retry=1)
+                           jitter_minutes=0, visibility_timeout=6, lease_retry=1,
+                           mapping=batched_mapping(tmp_path, 1))  # a write or two per reminder, one at a time
         env = {"RELANCE_LEASE_TTL": "4", "RELANCE_LEASE_MARGIN": "1"}
         first = Proc(tmp_path, "w1", cfg, "worker", "--concurrency", "1", env=env)
         wait_for(lambda: "ready: relance.odoo" in first.text(), 60, "the first worker ready")
