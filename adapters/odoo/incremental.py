@@ -32,12 +32,12 @@ from adapters.odoo.read import (
     read_related,
     read_rows,
     receivable_domain,
+    search_ids,
 )
 
 log = logging.getLogger("relance.odoo")
 
 CURSOR = "write_date"  # the replication key of every model read here; `id` is the de-duplication key
-ID_PAGE = 50_000       # ids only: a page of 50,000 is a few hundred kB
 
 
 class ServerClock:
@@ -125,17 +125,6 @@ class IncrementalReader:
         prune(rows)
         log.info("incremental Odoo read: %d receivable lines, %d read again, %d gone",
                  len(rows.lines), len(changed), len(gone))
-
-
-def search_ids(client: OdooClient, model: str, domain: list, page: int = ID_PAGE) -> list[int]:
-    """Every id matching `domain`, paged by id like `OdooClient.search_read_all`, without reading a field."""
-    ids: list[int] = []
-    while True:
-        batch = client.call(model, "search", domain=[("id", ">", ids[-1] if ids else 0), *domain], limit=page,
-                            order="id asc")
-        ids.extend(batch)
-        if len(batch) < page:
-            return ids
 
 
 def refresh(client: OdooClient, held: dict[int, dict], model: str, written: list, fields: list[str], page: int,

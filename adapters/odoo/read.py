@@ -65,6 +65,17 @@ def read_by_ids(client: OdooClient, model: str, ids: Iterable[int], fields: list
     return {row["id"]: row for page in pages for row in page}
 
 
+def search_ids(client: OdooClient, model: str, domain: list, page: int = 50_000) -> list[int]:
+    """Every id matching `domain`, paged by id (keyset) without reading a field: a page of 50,000 is a few hundred kB."""
+    ids: list[int] = []
+    while True:
+        batch = client.call(model, "search", domain=[("id", ">", ids[-1] if ids else 0), *domain], limit=page,
+                            order="id asc")
+        ids.extend(batch)
+        if len(batch) < page:
+            return ids
+
+
 def existing_fields(client: OdooClient, model: str, wanted: list[str]) -> list[str]:
     """The wanted fields this server's model has (fields move between versions: mobile, invoice_warn...)."""
     have = client.call(model, "fields_get", attributes=["type"])
@@ -133,8 +144,8 @@ def to_receivable(line: dict, move: dict, settlements: list[Settlement], company
         issue_date=min(issued, due), due_date=due, amount=amount, open_amount=open_amount, currency=currency,
         disputed=bool(line.get(exclusion_field)), settlements=tuple(sorted(settlements, key=lambda s: s.date)),
         company_id=str(m2o_id(line.get("company_id")) or ""), is_penalty=MARKER_LIKE[1:] in (move.get("ref") or ""),
-        pay_url=f"{base_url}{move['access_url']}?access_token={move['access_token']}"
-                if base_url and move.get("access_token") and str(move.get("access_url") or "").startswith("/") else None,
+        pay_url=f"{base_url}/my/invoices/{move['id']}?access_token={move['access_token']}"
+                if base_url and move.get("access_token") and move.get("id") else None,
         discount_date=odoo_date(line.get("discount_date")) if line.get("discount_amount_currency") else None,
         discount_amount=money(line["discount_amount_currency"]) if line.get("discount_amount_currency") else None,
     )
@@ -165,8 +176,9 @@ def to_settlement(partial: dict, foreign: bool, kind: str) -> Settlement:
 LINE_FIELDS = ["move_id", "partner_id", "date", "date_maturity", "balance", "amount_currency", "amount_residual",
                "amount_residual_currency", "currency_id", "company_id", "reconciled",
                "discount_date", "discount_amount_currency"]  # an early-payment discount (Odoo 17+ payment terms)
-MOVE_FIELDS = ["name", "move_type", "invoice_date", "ref", "commercial_partner_id", "state", "access_url",
-               "access_token"]  # portal.mixin: the invoice's customer-portal path and its token
+# portal.mixin's access_token; the portal path is account.move's access_url, '/my/invoices/<id>' (Odoo 17 and 19
+# account/models/account_move.py _compute_access_url), not read: a computed field costs the server per move
+MOVE_FIELDS = ["name", "move_type", "invoice_date", "ref", "commercial_partner_id", "state", "access_token"]
 PARTNER_FIELDS = ["name", "is_company", "lang", "country_id", "country_code", "email", "phone", "mobile", "street",
                   "street2", "zip", "city", "state_id", "user_id", "credit_limit", "use_partner_credit_limit",
                   "category_id"]
@@ -223,11 +235,10 @@ def read_rows(client: OdooClient, mapping: OdooMapping, as_of: date) -> Rows:
     rows = Rows(line_fields=existing_fields(client, "account.move.line", [*LINE_FIELDS, exclusion]),
                 partner_fields=existing_fields(client, "res.partner", PARTNER_FIELDS), exclusion=exclusion)
     page = mapping.receivables.page_size
-    lines, rows.history = client.each(lambda read: read(), [  # the markers read while the lines are
-        lambda: client.search_read_all("account.move.line", receivable_domain(mapping, as_of), rows.line_fields,
-                                       page=page, **PLAIN),
+    ids, rows.history = client.each(lambda read: read(), [  # the markers read while the lines are found
+        lambda: search_ids(client, "account.move.line", receivable_domain(mapping, as_of)),
         lambda: read_markers(client, [], page=page)])
-    rows.lines = {ln["id"]: ln for ln in lines}
+    rows.lines = read_by_ids(client, "account.move.line", ids, rows.line_fields, **PLAIN)  # pages read at once
     name_currencies(client, rows, rows.lines.values())
     read_related(client, mapping, rows, rows.lines)
     if mapping.email.portal_links:  # get_base_url on no record: web.base.url, which the API user may not read
