@@ -123,6 +123,23 @@ def seed(t: dict, invoices: int, customers: int, as_of: date) -> None:
     print("\n".join(src.init()), file=sys.stderr)
 
 
+def mapping_with(inflight: int | None, batch_size: int | None) -> str:
+    """The shipped Odoo mapping with other writes settings, in a temporary file the steps read."""
+    import re
+    import tempfile
+
+    from adapters.odoo.mapping import shipped_mapping_path
+
+    text = shipped_mapping_path().read_text(encoding="utf-8")
+    if inflight:
+        text = re.sub(r"(?m)^  inflight: \d+", f"  inflight: {inflight}", text)
+    if batch_size:
+        text = re.sub(r"(?m)^  batch_size: \d+", f"  batch_size: {batch_size}", text)
+    path = Path(tempfile.mkdtemp(prefix="relance-bench-")) / "odoo.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
 def emulator(invoices: int, customers: int, as_of: date) -> object:
     from adapters.odoo.emulator import OdooEmulator
     from adapters.odoo.emulator.ledger import base_records
@@ -161,9 +178,13 @@ def main() -> None:
     ap.add_argument("--policy", default="fr-b2b")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--no-run", action="store_true", help="raw read and plan only (writes nothing)")
+    ap.add_argument("--inflight", type=int, help="the mapping's writes.inflight (default: the shipped mapping's)")
+    ap.add_argument("--batch-size", type=int, help="the mapping's writes.batch_size")
     ap.add_argument("--step")
     args = ap.parse_args()
     policy = str(ROOT / "bench" / "all-channels.yaml") if args.policy == "all-channels" else args.policy
+    if args.inflight or args.batch_size:
+        os.environ["BENCH_MAPPING"] = mapping_with(args.inflight, args.batch_size)
     if args.step:
         print(json.dumps(step(args.step, target(), args.as_of, policy)))
         return
@@ -176,7 +197,7 @@ def main() -> None:
         plans.append(timed("plan", target(), args.as_of, policy))
     raw = statistics.median(r["wall"] for r in raws)
     print(f"{target()['url']} db {target()['db']}: {raws[0]['lines']} open receivable lines, as of {args.as_of}, "
-          f"policy {args.policy}; medians of {args.repeat}")
+          f"policy {args.policy}, writes {args.inflight or 'default'} in flight; medians of {args.repeat}")
     show("raw paged search_read", {**raws[0], "wall": raw, "cpu": statistics.median(r["cpu"] for r in raws)}, raw)
     plan = {**plans[0], "wall": statistics.median(r["wall"] for r in plans),
             "cpu": statistics.median(r["cpu"] for r in plans)}

@@ -18,10 +18,7 @@ class Activities:
         """The task of each item: found by its token, else created, all in one call per document model."""
         if not items:
             return
-        rows = self.client.call("mail.activity", "search_read", fields=["id", "note"], context={"active_test": False},
-                                domain=or_terms([[("res_model", "=", i.target[0]), ("res_id", "=", i.target[1]),
-                                                  ("note", "ilike", i.token)] for i in items]))
-        have = {i.op.key for i in items for r in rows if i.token in html.unescape(str(r.get("note") or ""))}
+        have = self._find_activities([(i, None) for i in items])
         todo: dict[str, list[tuple[Item, dict]]] = defaultdict(list)
         for i in items:
             summary, note = i.text.subject, i.text.html
@@ -47,6 +44,7 @@ class Activities:
                 i.done.clear()
 
     def _find_activities(self, batch: list) -> dict[str, int]:
+        """The activity of each (item, values) pair already in Odoo, found by the item's token in its note."""
         rows = self.client.call("mail.activity", "search_read", fields=["id", "note"], context={"active_test": False},
                                 domain=or_terms([[("res_model", "=", i.target[0]), ("res_id", "=", i.target[1]),
                                                   ("note", "ilike", i.token)] for i, _ in batch]))

@@ -120,7 +120,7 @@ class Batches(Activities, PortalLinks):
                 continue
             try:
                 pdf = letter_pdf(i.text, i.op, self._signer(i.op), f"Relance {i.token}")
-            except ItemError as exc:
+            except Exception as exc:  # noqa: BLE001 - this letter alone is not written
                 out[i.op.key] = exc
                 continue
             data = base64.b64encode(pdf).decode()
