@@ -3,8 +3,8 @@
 Each call that takes many records takes the whole batch: one search per kind of step for what a crashed run
 left half done, one `create` each for the activities, the letters' attachments, the penalty invoices and the
 marker notes, one `action_post`. An e-mail is one `message_post` (Odoo posts and queues one record per call),
-carrying its own marker, so a debtor is mailed in one call and the mail is found again by the next fetch; those
-run `inflight` at a time, one customer's in turn.
+found again by its token when a run stops before the batch's notes; those run `inflight` at a time, one
+customer's in turn.
 
 A call is one transaction in Odoo: a refused `create` wrote nothing, so it is split in halves and sent again
 until the item Odoo refuses is alone; a `create` whose answer was lost is looked for, and whatever it made is
@@ -23,7 +23,7 @@ from adapters.odoo.activities import Activities
 from adapters.odoo.client import OdooAmbiguous
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.holds import record_id as _id
-from adapters.odoo.items import Item, marker_html, or_terms
+from adapters.odoo.items import Item, or_terms
 from adapters.odoo.portal import PortalLinks
 from connector import channels
 from connector.errors import ItemError, SourceUnavailable
@@ -211,7 +211,8 @@ class Batches(Activities, PortalLinks):
 
     # -- e-mails ------------------------------------------------------------------------------------
     def _emails(self, items: list[Item], out: dict) -> None:
-        """One message_post each, carrying the marker; `inflight` at a time, each customer's in turn."""
+        """One message_post each (the marker follows in the batch's notes), `inflight` at a time, each customer's in
+        turn."""
         if not items:
             return
         self.sender()  # read once, before the threads
@@ -232,24 +233,23 @@ class Batches(Activities, PortalLinks):
             list(pool.map(send, by_target.values()))
 
     def _email(self, i: Item) -> None:
-        body = i.text.html + marker_html(i.token, i.markers)
+        """The e-mail with its token ("Ref. relance:<key>"), which finds it again if the run stops before its note."""
+        body = i.text.html + f"<p><small>Ref. {i.token}</small></p>"
         try:
-            msg = self._post(i.target, body, subtype=self.mapping.email.subtype, message_type="comment",
-                             subject=i.text.subject, partner_ids=[_id(i.op.customer_id, "customer")], context=QUEUED)
+            self._post(i.target, body, subtype=self.mapping.email.subtype, message_type="comment",
+                       subject=i.text.subject, partner_ids=[_id(i.op.customer_id, "customer")], context=QUEUED)
         except OdooAmbiguous:
-            msg = self._find_message(i.target, f"[{PREFIX}{i.op.key}|")
-            if not msg:
+            if not self._find_message(i.target, i.token, message_type="comment", exclude_marker=True):
                 raise
         i.sent = True
-        i.ref = f"mail.message {msg}"
+        i.done.append(f"email '{i.text.subject}' sent through Odoo")
 
     # -- marker notes -------------------------------------------------------------------------------
     def _notes(self, items: list[Item], out: dict) -> None:
-        """The marker note of every item whose last step is not its own e-mail, in one create."""
+        """The marker note of every item, its last step, in one create: a note of a few hundred bytes, which every full
+        read reads again (an e-mail's body is ten times that)."""
         pairs = []
         for i in items:
-            if i.op.channel in channels.SENT and i.ref:
-                continue  # the e-mail just sent is the marker
             head = f"Relance level {i.op.level} ({i.op.level_name}), {i.op.channel}" if i.op.kind == "action" else ""
             summary = i.done[0] if i.op.kind == "penalty" else (head + ": " + "; ".join(i.done) if i.done else head)
             body = (f"<p>{html.escape(summary)}</p><p>{html.escape(i.op.reason)}</p>"

@@ -24,11 +24,6 @@ class Item:
     ref: str = ""  # what the user is told was written
 
 
-def marker_html(token: str, markers: str) -> str:
-    """The reference a message carries: the visible token and, in its title, the markers the next fetch reads."""
-    return f'<p><small title="{html.escape(markers)}">Ref. {token}</small></p>'
-
-
 def or_terms(terms: list[list]) -> list:
     """Odoo's prefix notation for term1 OR term2 OR ..., each term a list of leaves and-ed together."""
     out: list = ["|"] * (len(terms) - 1)

@@ -353,7 +353,7 @@ def build_ledger(rows: Rows, mapping: OdooMapping, *, excluded_tag: int | None, 
         except (ValidationError, ValueError) as exc:
             led.rejected.append(Rejection(record=f"res.partner {pid}", reason=_reason(exc)))
 
-    # a marker read twice (an e-mail carries its own, which a customer's reply may quote) is one entry
+    # a marker read twice (a note copied or quoted into another message) is one entry
     seen: set[tuple] = set()
     for _, entries in sorted(rows.history.items()):
         for entry in entries:

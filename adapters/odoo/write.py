@@ -11,7 +11,7 @@ import base64
 import html
 from typing import Any
 
-from adapters.odoo.batch import QUEUED, Batches, marker_html
+from adapters.odoo.batch import QUEUED, Batches
 from adapters.odoo.client import OdooAmbiguous, OdooClient
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.dossier import Dossiers
@@ -56,9 +56,7 @@ class Writer(Holds, Dossiers, Batches):
         elif op.kind == "withdraw":
             summary = self._withdraw(op)
         else:
-            summary, sent = self._action(op, marker_target)
-            if sent:  # the e-mail carries the marker: it is the last step
-                return f"mail.message {sent}"
+            summary = self._action(op, marker_target)
         markers = " ".join(render(h) for h in op.history())
         body = (f"<p>{html.escape(summary)}</p><p>{html.escape(op.reason)}</p>"
                 f"<p><small>{html.escape(markers)}</small></p>")
@@ -72,8 +70,7 @@ class Writer(Holds, Dossiers, Batches):
             return "account.move", _id(op.target_id, "invoice")
         return "res.partner", _id(op.customer_id, "customer")
 
-    def _action(self, op: Operation, target: tuple[str, int]) -> tuple[str, int]:
-        """What was done, and the e-mail that carries the marker when the operation is only that e-mail."""
+    def _action(self, op: Operation, target: tuple[str, int]) -> str:
         sender = self._signer(op)
         if channels.CHANNELS[op.channel].reader == "customer" and self.mapping.email.portal_links:
             op = self._with_portal_links(op)
@@ -82,16 +79,10 @@ class Writer(Holds, Dossiers, Batches):
         done = []
         if op.channel in channels.SENT:
             if not self._find_message(target, token, message_type="comment", exclude_marker=True):
-                markers = " ".join(render(h) for h in op.history())
-                try:
-                    return "", self._post(target, text.html + marker_html(token, markers), message_type="comment",
-                                          subtype=self.mapping.email.subtype, subject=text.subject,
-                                          partner_ids=[_id(op.customer_id, "customer")], context=QUEUED)
-                except OdooAmbiguous:
-                    if not (found := self._find_message(target, f"[{PREFIX}{op.key}|")):
-                        raise
-                    return "", found
-            done.append(f"email '{text.subject}' sent through Odoo")  # by a run that stopped before its note
+                body = text.html + f"<p><small>Ref. {token}</small></p>"
+                self._post(target, body, subtype=self.mapping.email.subtype, message_type="comment",
+                           subject=text.subject, partner_ids=[_id(op.customer_id, "customer")], context=QUEUED)
+            done.append(f"email '{text.subject}' sent through Odoo")
         if op.channel in channels.TASKS:
             self._ensure_activity(op, target, token, text.subject, text.html)
             done.append(f"{op.channel.replace('_', ' ')} activity due {op.deadline}")
@@ -101,13 +92,13 @@ class Writer(Holds, Dossiers, Batches):
             name = self._ensure_letter(op, target, token, text, sender)
             done.append(f"letter {name} attached")
         if op.channel == "hold_release":
-            return f"Relance: {text.subject}. {self._release(op)}", 0
+            return f"Relance: {text.subject}. {self._release(op)}"
         if op.channel == "credit_hold":
             done.append(self._hold(op))
             if self.mapping.credit_hold.notify_customer and op.email:
                 done.append(self._hold_notice(op, target, sender, token))
         head = f"Relance level {op.level} ({op.level_name}), {op.channel}"
-        return (head + ": " + "; ".join(done) if done else head), 0
+        return head + ": " + "; ".join(done) if done else head
 
     # -- review before sending ----------------------------------------------------------------------
     def _approval(self, op: Operation, target: tuple[str, int]) -> str:

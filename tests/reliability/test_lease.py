@@ -28,6 +28,7 @@ from connector.keys import parse
 from connector.lease import Lease, LeaseBusy
 from connector.policy import load_policy
 from connector.runner import run
+from tests.cli.cliutil import batched_mapping
 from tests.reliability.crash_odoo import without_token
 
 AS_OF = date(2026, 3, 10)
@@ -143,8 +144,8 @@ def test_given_a_holder_killed_mid_run_then_the_tenant_waits_its_lease_out_and_t
     emu = odoo_emulator()
     try:
         source(emu).init()
-        cfg = tmp_path / "relance.yaml"
-        cfg.write_text(demo_config(emu.url), encoding="utf-8")
+        cfg = tmp_path / "relance.yaml"  # two operations a batch: a run of many writes, killed in the middle
+        cfg.write_text(demo_config(emu.url) + f"    mapping: {batched_mapping(tmp_path, 2)}\n", encoding="utf-8")
         child: list[subprocess.Popen] = []
         killed = threading.Event()
 

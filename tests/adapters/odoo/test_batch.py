@@ -75,12 +75,12 @@ def test_a_first_run_costs_one_message_post_per_email_and_a_few_calls_for_all_th
     others = sum(counts.values()) - posts
     # what the old path paid per operation (3 to 5 calls each) is paid per batch: searches, creates, a share
     assert others <= 16, counts
-    assert counts["mail.activity.create"] <= 2 and counts["mail.message.create"] <= 1, counts
+    assert counts["mail.activity.create"] <= 2 and counts["mail.message.create"] <= 1, counts  # every note in one
     after = run(scoped, one_level(), A)
-    assert after.plan.operations == [] and after.done == []  # every e-mail is its own marker, found by the fetch
+    assert after.plan.operations == [] and after.done == []
 
 
-def test_every_email_carries_its_marker_and_every_letter_and_call_its_activity_and_note(source):
+def test_every_operation_ends_with_its_marker_note_and_every_email_is_sent_with_its_token(source):
     books = Books(source.client)
     customers(books, 1)
     scoped = Scoped(source, books.partners)
@@ -88,17 +88,34 @@ def test_every_email_carries_its_marker_and_every_letter_and_call_its_activity_a
     assert len(done.done) == 3 and not done.failed, done.failed
     c = source.client
     msgs = c.call("mail.message", "search_read", domain=[("model", "=", "res.partner"), ("res_id", "in", books.partners),
-                                                        ("body", "ilike", "[relance:")], fields=["res_id", "body", "subject"])
-    by_partner = Counter(m["res_id"] for m in msgs)
-    assert sorted(by_partner.values()) == [1, 1, 1]  # one message with the marker per customer
-    mail = next(m for m in msgs if m["res_id"] == books.partners[0])
-    assert mail["subject"] and 'title="[relance:' in html.unescape(mail["body"]).replace("&#34;", '"')
+                                                        ("body", "ilike", "relance:")],
+                  fields=["res_id", "body", "subject", "message_type", "subtype_id"])
+    notes = [m for m in msgs if "[relance:" in html.unescape(m["body"])]
+    assert sorted(m["res_id"] for m in notes) == sorted(books.partners)  # one marker note per customer
+    assert all(m["subtype_id"] and m["subtype_id"][1] == "Note" for m in notes)
+    (mail,) = [m for m in msgs if m not in notes]  # the e-mail, to the customer with an address
+    assert mail["res_id"] == books.partners[0] and mail["subject"] and "Ref. relance:" in html.unescape(mail["body"])
     acts = c.call("mail.activity", "search_read", domain=[("res_model", "=", "res.partner"),
                                                          ("res_id", "in", books.partners[1:])], fields=["res_id", "note"])
     assert sorted(a["res_id"] for a in acts) == sorted(books.partners[1:])
     pdf = c.call("ir.attachment", "search_read", domain=[("res_model", "=", "res.partner"),
                                                         ("res_id", "=", books.partners[1])], fields=["name", "mimetype"])
     assert [a["mimetype"] for a in pdf] == ["application/pdf"]
+
+
+def test_given_a_run_stopped_after_an_email_before_its_note_then_the_next_writes_the_note_not_the_email(source):
+    books = Books(source.client)
+    books.invoice(books.partner("Orphan"), A - timedelta(days=40), "410.00", due=A - timedelta(days=10))
+    scoped = Scoped(source, books.partners)
+    (op,) = run(scoped, one_level(), A).plan.operations
+    writer = source._writer_()
+    writer._emails([writer._item(op)], {})  # the e-mail alone, as a run killed before the batch's notes leaves it
+    result = source.apply_many([op])
+    assert isinstance(result[op.key], str), result
+    msgs = source.client.call("mail.message", "search_read", fields=["body", "message_type"], domain=[
+        ("model", "=", "res.partner"), ("res_id", "=", books.partners[0]), ("body", "ilike", op.key)])
+    assert len(msgs) == 2 and sum("[relance:" in html.unescape(m["body"]) for m in msgs) == 1  # one e-mail, one note
+    assert run(scoped, one_level(), A).plan.operations == []
 
 
 # -- emulator only: faults ---------------------------------------------------------------------------------
@@ -151,7 +168,7 @@ def test_given_the_answer_to_a_batch_create_is_lost_then_what_it_made_is_found_a
     rows = source.client.call(model, "search_read", fields=["id"], context={"active_test": False}, domain=[
         ("res_model" if model == "mail.activity" else "model", "=", "res.partner"), ("res_id", "in", books.partners),
         ("note" if model == "mail.activity" else "body", "ilike", "relance:")])
-    expected = 4 if model == "mail.activity" else 6  # the calls and letters' tasks; every customer's marker
+    expected = 4 if model == "mail.activity" else 8  # the calls' and letters' tasks; the e-mails and every marker
     assert len(rows) == expected
 
 
@@ -217,6 +234,7 @@ def test_a_429_with_retry_after_holds_back_every_call_in_flight_then_all_are_wri
     later = [t for t in started if t > refused[0] + 0.9]
     assert len(later) >= len(started) - 2  # only the calls already on the wire went before the pause
     posts = src.client.call("mail.message", "search_read", fields=["res_id"], domain=[
-        ("model", "=", "res.partner"), ("res_id", "in", books.partners), ("body", "ilike", "[relance:")])
-    assert sorted(p["res_id"] for p in posts) == sorted(books.partners)
+        ("model", "=", "res.partner"), ("res_id", "in", books.partners), ("message_type", "=", "comment"),
+        ("body", "ilike", "Ref. relance:")])
+    assert sorted(p["res_id"] for p in posts) == sorted(books.partners)  # one e-mail each
     src.close()
