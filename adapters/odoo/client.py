@@ -95,6 +95,7 @@ class OdooClient:
         self.calls = 0
         self._count = threading.Lock()  # writes run several calls at once (adapters/odoo/batch.py)
         self.inflight = 1  # calls `each` keeps in flight at once (the mapping's writes.inflight)
+        self.refused: set[str] = set()  # models this user may not read, found out once (adapters/odoo/setup.py)
         self._quiet_until = 0.0  # a 429/503's Retry-After holds back every call of this client, not only its own
 
     # -- connection ---------------------------------------------------------------------------------

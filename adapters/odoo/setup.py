@@ -40,10 +40,18 @@ class Resolved:
 
 
 def xmlid_lookup(client: OdooClient, xmlid: str) -> int | None:
-    """Needs read access to ir.model.data, which Odoo grants to administrators only."""
+    """Needs read access to ir.model.data, which Odoo grants to administrators only: refused once, not asked again
+    by this client (a dozen setup records are looked up per run)."""
+    if "ir.model.data" in client.refused:
+        raise OdooAccessError("ir.model.data is readable by administrators only", model="ir.model.data",
+                              method="search_read")
     module, _, name = xmlid.partition(".")
-    rows = client.call("ir.model.data", "search_read", domain=[("module", "=", module), ("name", "=", name)],
-                       fields=["res_id", "model"], limit=1)
+    try:
+        rows = client.call("ir.model.data", "search_read", domain=[("module", "=", module), ("name", "=", name)],
+                           fields=["res_id", "model"], limit=1)
+    except OdooAccessError:
+        client.refused.add("ir.model.data")
+        raise
     return int(rows[0]["res_id"]) if rows else None
 
 
