@@ -73,8 +73,9 @@ def test_a_first_run_costs_one_message_post_per_email_and_a_few_calls_for_all_th
     posts = sum(n for k, n in counts.items() if k.endswith(".message_post"))
     assert posts == 4, counts  # one per e-mail, none for the notes of the letters and calls
     others = sum(counts.values()) - posts
-    # what the old path paid per operation (3 to 5 calls each) is paid per batch: searches, creates, a share
-    assert others <= 16, counts
+    # what a write per operation paid (3 to 5 calls each: 36 to 60 here) is paid per batch: a search per kind of
+    # record, a create per kind, a share; on a real Odoo, a few more to learn the type of Odoo's own Call activity
+    assert others <= 20, counts
     assert counts["mail.activity.create"] <= 2 and counts["mail.message.create"] <= 1, counts  # every note in one
     after = run(scoped, one_level(), A)
     assert after.plan.operations == [] and after.done == []
