@@ -12,9 +12,9 @@ import logging
 import threading
 import time
 import xmlrpc.client
-from decimal import Decimal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import requests

@@ -1,7 +1,8 @@
 """Proof that nothing is lost or doubled when the writer dies at any write (issue #6, part 1).
 
-A month of follow-up on the demo ledger (crash_sweep.DAYS: every kind of operation, about 790 writes on Odoo
-and 790 on QuickBooks, whose note-only actions go ten to a batch request; lease claims included) runs in a
+A month of follow-up on the demo ledger (crash_sweep.DAYS: every kind of operation, about 136 writes on Odoo, whose
+batches write a kind of record in one create and keep e-mails in flight together, and 790 on QuickBooks, whose
+note-only actions go ten to a batch request; lease claims included) runs in a
 writer process that the emulator, in this process, SIGKILLs right after its k-th write: once the write is
 committed and before the answer is sent, or once the answer left. A normal writer then runs the day to the
 end, and every record of the emulated books must be what the uninterrupted job left: no activity, email, note,
