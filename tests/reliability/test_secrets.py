@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import time
 import types
 import warnings
 from pathlib import Path
@@ -89,7 +90,7 @@ def no_backoff(monkeypatch):
     """The Odoo client's retry pauses, without touching the `time` module the servers' threads use."""
     import adapters.odoo.client as odoo_client
 
-    monkeypatch.setattr(odoo_client, "time", types.SimpleNamespace(sleep=lambda s: None))
+    monkeypatch.setattr(odoo_client, "time", types.SimpleNamespace(sleep=lambda s: None, monotonic=time.monotonic))
 
 
 @pytest.fixture
@@ -130,7 +131,7 @@ def sleeps(monkeypatch):
     import adapters.quickbooks.client as qbo_client
 
     seen: list[float] = []
-    fake = types.SimpleNamespace(sleep=seen.append)
+    fake = types.SimpleNamespace(sleep=seen.append, monotonic=time.monotonic)
     monkeypatch.setattr(odoo_client, "time", fake)
     monkeypatch.setattr(qbo_client, "time", fake)
     return seen
