@@ -3,11 +3,10 @@ model, their type resolved once per run."""
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 
 from adapters.odoo.errors import OdooError
-from adapters.odoo.items import Item, or_terms
+from adapters.odoo.items import Item, search_tokens
 from connector.errors import ItemError
 
 
@@ -45,10 +44,8 @@ class Activities:
 
     def _find_activities(self, batch: list) -> dict[str, int]:
         """The activity of each (item, values) pair already in Odoo, found by the item's token in its note."""
-        rows = self.client.call("mail.activity", "search_read", fields=["id", "note"], context={"active_test": False},
-                                domain=or_terms([[("res_model", "=", i.target[0]), ("res_id", "=", i.target[1]),
-                                                  ("note", "ilike", i.token)] for i, _ in batch]))
-        return {i.op.key: r["id"] for i, _ in batch for r in rows if i.token in html.unescape(str(r.get("note") or ""))}
+        found = search_tokens(self.client, "mail.activity", "note", [i for i, _ in batch], lambda i: i.token)
+        return {key: rows[0]["id"] for key, rows in found.items()}
 
     def _activity_values(self, item: Item, summary: str, note: str) -> dict | None:
         op = item.op

@@ -23,7 +23,7 @@ from adapters.odoo.activities import Activities
 from adapters.odoo.client import OdooAmbiguous
 from adapters.odoo.errors import OdooError, OdooValidationError
 from adapters.odoo.holds import record_id as _id
-from adapters.odoo.items import Item, or_terms
+from adapters.odoo.items import Item, search_tokens
 from adapters.odoo.portal import PortalLinks
 from connector import channels
 from connector.errors import ItemError, SourceUnavailable
@@ -83,14 +83,7 @@ class Batches(Activities, PortalLinks):
         an e-mail found with its token but no marker was sent by a run that stopped before its note."""
         if not items:
             return []
-        found: dict[str, list[dict]] = defaultdict(list)
-        rows = self.client.call("mail.message", "search_read", fields=["id", "body", "message_type"], domain=or_terms(
-            [[("model", "=", i.target[0]), ("res_id", "=", i.target[1]), ("body", "ilike", i.token)] for i in items]))
-        for row in rows:
-            body = html.unescape(str(row.get("body") or ""))
-            for i in items:
-                if i.token in body:
-                    found[i.op.key].append({**row, "body": body})
+        found = search_tokens(self.client, "mail.message", "body", items, lambda i: i.token, ("message_type",))
         left = []
         for i in items:
             rows = found.get(i.op.key, [])
@@ -301,11 +294,8 @@ class Batches(Activities, PortalLinks):
         return [(i, {**v, "subtype_id": self._note_subtype}) for i, v in rest]
 
     def _find_notes(self, batch: list) -> dict[str, int]:
-        rows = self.client.call("mail.message", "search_read", fields=["id", "body"], domain=or_terms(
-            [[("model", "=", i.target[0]), ("res_id", "=", i.target[1]), ("body", "ilike", f"[{PREFIX}{i.op.key}|")]
-             for i, _ in batch]))
-        return {i.op.key: r["id"] for i, _ in batch for r in rows
-                if f"[{PREFIX}{i.op.key}|" in html.unescape(str(r.get("body") or ""))}
+        found = search_tokens(self.client, "mail.message", "body", [i for i, _ in batch], lambda i: f"[{PREFIX}{i.op.key}|")
+        return {key: rows[0]["id"] for key, rows in found.items()}
 
     # -- one call for many --------------------------------------------------------------------------
     def _create(self, model: str, pairs: list, out: dict, context: dict,

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 import xmlrpc.client
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -93,6 +94,7 @@ class OdooClient:
         self.server_version: str = ""
         self.major: int = 0
         self.calls = 0
+        self.methods: Counter[str] = Counter()  # calls by model.method, for the benchmarks and the tests' budgets
         self._count = threading.Lock()  # writes run several calls at once (adapters/odoo/batch.py)
         self.inflight = 1  # calls `each` keeps in flight at once (the mapping's writes.inflight)
         self.refused: set[str] = set()  # models this user may not read, found out once (adapters/odoo/setup.py)
@@ -128,6 +130,8 @@ class OdooClient:
     # -- calls --------------------------------------------------------------------------------------
     def call(self, model: str, method: str, ids: list[int] | None = None, **kwargs: Any) -> Any:
         """Call `model.method` with keyword arguments; `ids` for record methods."""
+        with self._count:
+            self.methods[f"{model}.{method}"] += 1
         ctx = {**self.context, **kwargs.pop("context", {})}
         if ctx:
             kwargs["context"] = ctx
